@@ -1,0 +1,19 @@
+/**
+ * Every activity of the check workflow, built from the worker's configuration.
+ * Activities are thin, idempotent adapters to the database and the outside world.
+ */
+import type { Config } from '../config';
+import { createScoringActivities } from './scoring';
+import { createReadModelActivities } from './readModel';
+import { createWebhookActivities } from './webhooks';
+
+export function createActivities(config: Config) {
+  const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
+  return {
+    ...createScoringActivities(config.pseudonymSecret),
+    ...createReadModelActivities(config.tokenSecret),
+    ...createWebhookActivities(config.webhook, present),
+  };
+}
+
+export type CheckActivities = ReturnType<typeof createActivities>;

@@ -1,0 +1,79 @@
+/** Projects a check's workflow state into the read model; purges it when retention ends. */
+import type { CheckState } from '../domain/check';
+import { fulfilmentOf } from '../domain/check';
+import type { Order } from '../domain/order';
+import { CheckModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
+import { tokenHash, verificationToken } from '../lib/crypto';
+
+export function createReadModelActivities(tokenSecret: Buffer) {
+  return {
+    /**
+     * Writes one version of the check. The workflow sends versions in order, one
+     * at a time; the `version` guard also drops a late retry of an older one.
+     */
+    async projectCheck({ check, order }: { check: CheckState; order?: Order }): Promise<void> {
+      const fields = {
+        orderId: check.orderId,
+        status: check.status,
+        fulfilment: fulfilmentOf(check.status),
+        score: check.risk.score,
+        band: check.risk.band,
+        risk: check.risk,
+        verification: check.verification,
+        timeline: check.timeline,
+        version: check.version,
+        createdAt: new Date(check.createdAt),
+        updatedAt: new Date(check.updatedAt),
+      };
+      try {
+        await CheckModel.updateOne(
+          { _id: check.checkId, version: { $lt: check.version } },
+          { $set: fields, ...(order ? { $setOnInsert: { order } } : {}) },
+          { upsert: true },
+        );
+      } catch (error) {
+        // Upsert collided with an existing, newer version: nothing to do.
+        if (!isDuplicateKey(error)) throw error;
+      }
+    },
+
+    /** Registers the token of a verification round (by hash); a retry re-inserts nothing. */
+    async openVerificationRound(input: { checkId: string; orderId: string; round: number; expiresAt: string }): Promise<void> {
+      const token = verificationToken(tokenSecret, input.checkId, input.round);
+      try {
+        await VerificationModel.create({
+          _id: tokenHash(token),
+          checkId: input.checkId,
+          orderId: input.orderId,
+          round: input.round,
+          expiresAt: new Date(input.expiresAt),
+        });
+      } catch (error) {
+        if (!isDuplicateKey(error)) throw error;
+      }
+    },
+
+    /**
+     * Retention ended: keep what the shop must keep (decision, score, timeline,
+     * amounts) and drop the customer's personal data and tokens.
+     */
+    async purgeCheck({ checkId, orderId }: { checkId: string; orderId: string }): Promise<void> {
+      const record = await CheckModel.findById(checkId, { order: 1 }).lean();
+      const order = record?.order as Order | undefined;
+      const redacted = order
+        ? {
+            orderId: order.orderId,
+            placedAt: order.placedAt,
+            amount: order.amount,
+            currency: order.currency,
+            channel: order.channel,
+            items: order.items.map((i) => ({ category: i.category, quantity: i.quantity, unitAmount: i.unitAmount })),
+            redacted: true,
+          }
+        : undefined;
+      await CheckModel.updateOne({ _id: checkId }, { $set: { order: redacted, purgedAt: new Date() } });
+      await VerificationModel.deleteMany({ checkId });
+      await VelocityEventModel.deleteOne({ _id: orderId });
+    },
+  };
+}

@@ -1,0 +1,36 @@
+/** The API process: connects to Temporal and the database, then serves HTTP. */
+import { loadConfig } from '../config';
+import { connectDatabase, disconnectDatabase } from '../models';
+import { connectTemporalClient } from '../lib/temporal';
+import { logger } from '../lib/logger';
+import { createApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.mongodbUri) throw new Error('MONGODB_URI is not set');
+  await connectDatabase(config.mongodbUri);
+  const { client, connection } = await connectTemporalClient(config);
+  const app = createApp({ config, temporal: client, connection });
+  const server = app.listen(config.port, () => {
+    logger.info({ port: config.port }, 'api listening');
+    process.send?.({ ready: true });
+  });
+  server.keepAliveTimeout = 65_000;
+  server.requestTimeout = 120_000;
+  const shutdown = () => {
+    logger.info('api stopping');
+    server.close(async () => {
+      await connection.close();
+      await disconnectDatabase();
+      process.exit(0);
+    });
+    setTimeout(() => process.exit(0), 10_000).unref();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+}
+
+main().catch((error) => {
+  logger.error({ err: { message: error?.message, stack: error?.stack } }, 'api failed to start');
+  process.exit(1);
+});

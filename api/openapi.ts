@@ -1,0 +1,82 @@
+/** `/openapi.json`, generated from the same zod schemas that validate requests. */
+import { z } from 'zod';
+import { orderSchema, documentKinds } from '../domain/order';
+import { statuses } from '../domain/check';
+import { cancelSchema } from './routes/checks';
+
+const reason = z.object({ code: z.string(), points: z.number().int(), detail: z.string() });
+export const checkViewSchema = z.object({
+  checkId: z.string(),
+  orderId: z.string(),
+  status: z.enum(statuses),
+  fulfilment: z.enum(['release', 'hold', 'cancel']),
+  risk: z.object({
+    score: z.number().int().min(0).max(100),
+    band: z.enum(['low', 'medium', 'high', 'critical']),
+    rulesetVersion: z.string(),
+    reasons: z.array(reason),
+  }),
+  verification: z
+    .object({ requested: z.array(z.enum(documentKinds)), token: z.string(), uploadUrl: z.string(), expiresAt: z.string() })
+    .nullable(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  timeline: z
+    .array(z.object({ at: z.string(), event: z.string(), from: z.string().nullable(), to: z.string(), actor: z.object({ type: z.string(), id: z.string().optional() }), reason: z.string() }))
+    .optional(),
+});
+export const errorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+});
+
+const json = (schema: z.ZodType) => ({ 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } });
+const errors = (...codes: number[]) =>
+  Object.fromEntries(codes.map((code) => [String(code), { description: 'error', content: json(errorSchema) }]));
+
+export function openApiDocument(extraPaths: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Fraud-check engine', version: '1' },
+    components: {
+      securitySchemes: {
+        serviceKey: { type: 'http', scheme: 'bearer', description: 'a key of SERVICE_API_KEYS' },
+        reviewerJwt: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' },
+      },
+    },
+    paths: {
+      '/v1/checks': {
+        post: {
+          summary: 'Start (or return) the check of an order; idempotent on orderId',
+          security: [{ serviceKey: [] }],
+          requestBody: { required: true, content: json(orderSchema) },
+          responses: {
+            '201': { description: 'new check', content: json(checkViewSchema) },
+            '200': { description: 'existing check', content: json(checkViewSchema) },
+            ...errors(400, 401, 409, 503),
+          },
+        },
+      },
+      '/v1/checks/{orderId}': {
+        get: {
+          summary: 'The current check of an order, with its timeline',
+          security: [{ serviceKey: [] }],
+          parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'the check', content: json(checkViewSchema) }, ...errors(400, 401, 404) },
+        },
+      },
+      '/v1/checks/{orderId}/cancel': {
+        post: {
+          summary: 'Cancel the check (the order was cancelled upstream)',
+          security: [{ serviceKey: [] }],
+          parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: { required: true, content: json(cancelSchema) },
+          responses: { '200': { description: 'the cancelled check', content: json(checkViewSchema) }, ...errors(400, 401, 404, 409) },
+        },
+      },
+      '/healthz': { get: { summary: 'process alive', responses: { '200': { description: 'ok' } } } },
+      '/readyz': { get: { summary: 'Temporal and database reachable', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition' } } } },
+      ...extraPaths,
+    },
+  };
+}

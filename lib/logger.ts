@@ -1,0 +1,24 @@
+/**
+ * The one logger. PII never reaches logs: known personal fields are redacted by
+ * path, and code logs ids (order, check, document), never bodies.
+ */
+import pino from 'pino';
+
+const redactPaths = [
+  'email', '*.email', '*.*.email',
+  'phone', '*.phone', '*.*.phone',
+  'name', '*.name', '*.*.name',
+  'ip', '*.ip', '*.*.ip',
+  'line1', '*.line1', '*.*.line1', 'line2', '*.line2', '*.*.line2',
+  'postalCode', '*.postalCode', '*.*.postalCode',
+  'token', '*.token', 'authorization', '*.authorization', '*.headers.authorization',
+  'order', '*.order', 'body', '*.body',
+];
+
+export const logger = pino({
+  level: process.env.LOG_LEVEL ?? 'info',
+  base: { service: process.env.SERVICE_NAME ?? 'fraud-engine' },
+  redact: { paths: redactPaths, censor: '[redacted]' },
+});
+
+export type Logger = typeof logger;

@@ -1,0 +1,27 @@
+/** Database connection and the models (mongoose over MongoDB, or FerretDB in development). */
+import mongoose from 'mongoose';
+import { CheckModel } from './check';
+import { VelocityEventModel } from './velocityEvent';
+import { VerificationModel } from './verification';
+import { BlocklistModel } from './blocklist';
+
+export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel };
+
+const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel];
+
+/** Connects and makes sure every collection and index exists (unique indexes are our concurrency guard). */
+export async function connectDatabase(uri: string): Promise<typeof mongoose> {
+  mongoose.set('strictQuery', true);
+  mongoose.set('autoIndex', false);
+  await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 50 });
+  for (const m of models) await m.createIndexes();
+  return mongoose;
+}
+
+export async function disconnectDatabase(): Promise<void> {
+  await mongoose.disconnect();
+}
+
+export function isDuplicateKey(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: number }).code === 11000;
+}

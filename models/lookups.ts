@@ -1,0 +1,13 @@
+/**
+ * Top-level fields that queries filter on by equality, per collection. The
+ * embedded stack gives each a GIN expression index (stack/tuneFerretDb.ts);
+ * MongoDB gets ordinary indexes from the schemas in this folder.
+ */
+export const lookupFields: Record<string, string[]> = {
+  checks: ['_id', 'orderId', 'status', 'assignee'],
+  velocity: ['_id', 'card', 'email', 'device', 'ip', 'shippingAddress'],
+  verifications: ['_id', 'checkId'],
+  documents: ['_id', 'checkId', 'sha256', 'phashPrefix'],
+  audit: ['_id', 'checkId'],
+  blocklist: ['_id'],
+};

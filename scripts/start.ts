@@ -1,0 +1,65 @@
+/**
+ * `npm start`: the whole product on one machine. Starts the embedded stack
+ * (unless TEMPORAL_ADDRESS / MONGODB_URI point elsewhere), then the worker and
+ * the API; prints where everything is; Ctrl-C stops all it started.
+ */
+import { loadConfig } from '../config';
+import { startStack } from '../stack';
+import { startService, type Service } from '../stack/services';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const stack = await startStack({
+    dataDir: config.dataDir,
+    temporalAddress: config.temporal.address,
+    mongodbUri: config.mongodbUri,
+  });
+  const env = { TEMPORAL_ADDRESS: stack.temporalAddress, MONGODB_URI: stack.mongodbUri, DATA_DIR: config.dataDir };
+  const services: Service[] = [];
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write('\nstopping ...\n');
+    for (const s of services.reverse()) await s.stop();
+    await stack.stop();
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    services.push(await startService('worker', 'worker/main.ts', env, { logDir: stack.logDir, echo: true }));
+    services.push(await startService('api', 'api/main.ts', env, { logDir: stack.logDir, echo: true }));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    await stop(1);
+    return;
+  }
+  for (const s of services) {
+    void s.exited.then((code) => {
+      if (!stopping) {
+        process.stderr.write(`${s.name} exited (${code}); see ${stack.logDir}/${s.name}.log\n`);
+        void stop(1);
+      }
+    });
+  }
+
+  const lines = [
+    '',
+    'Fraud-check engine is running.',
+    `  API            ${config.publicUrl}   (OpenAPI: ${config.publicUrl}/openapi.json)`,
+    stack.temporalUiUrl ? `  Temporal UI    ${stack.temporalUiUrl}` : `  Temporal       ${stack.temporalAddress}`,
+    `  Database       ${stack.mongodbUri}`,
+    `  Data and logs  ${config.dataDir}  (logs in ${stack.logDir})`,
+  ];
+  if (config.devSecrets.serviceApiKey) lines.push(`  Service key    ${config.devSecrets.serviceApiKey}   (development key; set SERVICE_API_KEYS in production)`);
+  lines.push('', 'Try it:', `  curl -s -X POST ${config.publicUrl}/v1/checks -H "Authorization: Bearer ${config.devSecrets.serviceApiKey ?? '<key>'}" \\`,
+    `       -H 'Content-Type: application/json' -d @examples/order-clean.json`, '', 'Ctrl-C stops everything.', '');
+  process.stdout.write(lines.join('\n'));
+}
+
+main().catch((error) => {
+  process.stderr.write(`npm start failed: ${(error as Error).message}\n`);
+  process.exit(1);
+});

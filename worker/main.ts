@@ -1,0 +1,73 @@
+/**
+ * The worker: runs check workflows and their activities on the `checks` task
+ * queue (and, later, document processing on `documents`). Several can run at
+ * once; Temporal spreads the work.
+ */
+import http from 'node:http';
+import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
+import { loadConfig, taskQueues } from '../config';
+import { createActivities } from '../activities';
+import { connectDatabase, disconnectDatabase } from '../models';
+import { logger } from '../lib/logger';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set');
+  if (!config.mongodbUri) throw new Error('MONGODB_URI is not set');
+
+  Runtime.install({
+    logger: {
+      log: (level, message, meta) => logger[level === 'WARN' ? 'warn' : level === 'ERROR' ? 'error' : 'debug']({ ...(meta ?? {}) }, message),
+      trace: () => undefined,
+      debug: () => undefined,
+      info: (message, meta) => logger.debug({ ...(meta ?? {}) }, message),
+      warn: (message, meta) => logger.warn({ ...(meta ?? {}) }, message),
+      error: (message, meta) => logger.error({ ...(meta ?? {}) }, message),
+    },
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+
+  await connectDatabase(config.mongodbUri);
+  const connection = await NativeConnection.connect({ address: config.temporal.address });
+  const activities = createActivities(config);
+
+  const workers: Worker[] = [];
+  if (config.worker.taskQueues.includes(taskQueues.checks)) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: taskQueues.checks,
+        workflowsPath: require.resolve('../workflows'),
+        activities,
+        maxCachedWorkflows: 2000,
+      }),
+    );
+  }
+
+  let healthServer: http.Server | undefined;
+  if (config.worker.healthPort !== undefined) {
+    healthServer = http
+      .createServer((req, res) => {
+        const ok = workers.every((w) => w.getState() === 'RUNNING');
+        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ status: ok ? 'ok' : 'not_running' }));
+      })
+      .listen(config.worker.healthPort, '0.0.0.0');
+  }
+
+  logger.info({ taskQueues: config.worker.taskQueues }, 'worker running');
+  process.send?.({ ready: true });
+  try {
+    await Promise.all(workers.map((w) => w.run()));
+  } finally {
+    healthServer?.close();
+    await connection.close();
+    await disconnectDatabase();
+  }
+}
+
+main().catch((error) => {
+  logger.error({ err: error }, 'worker failed');
+  process.exit(1);
+});
