@@ -1,0 +1,177 @@
+/**
+ * The integration harness: once per test run, the real embedded stack
+ * (PostgreSQL + FerretDB + Temporal dev server) on free ports in a temporary
+ * DATA_DIR, a webhook receiver, one worker and one API as child processes.
+ * Tests talk to them over HTTP only. Stopped by the root `afterAll` hook.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { startStack, type Stack } from '../../stack';
+import { freePort } from '../../stack/processes';
+import { startService, type Service } from '../../stack/services';
+
+export interface ReceivedWebhook {
+  id: string;
+  type: string;
+  createdAt: string;
+  data: { orderId: string; checkId: string; status: string; fulfilment: string; [k: string]: unknown };
+  signature: string;
+  rawBody: string;
+  receivedAt: number;
+}
+
+export class WebhookReceiver {
+  readonly events: ReceivedWebhook[] = [];
+  /** Orders whose next N deliveries are answered 500 (to prove retries keep the id). */
+  readonly failNext = new Map<string, number>();
+  private server?: http.Server;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = http.createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const rawBody = Buffer.concat(chunks).toString('utf8');
+        const event = JSON.parse(rawBody) as ReceivedWebhook;
+        const failures = this.failNext.get(event.data.orderId) ?? 0;
+        this.events.push({ ...event, signature: String(req.headers['x-signature'] ?? ''), rawBody, receivedAt: Date.now() });
+        if (failures > 0) {
+          this.failNext.set(event.data.orderId, failures - 1);
+          res.writeHead(500).end();
+          return;
+        }
+        res.writeHead(204).end();
+      });
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `http://127.0.0.1:${port}/hooks`;
+  }
+
+  forOrder(orderId: string): ReceivedWebhook[] {
+    return this.events.filter((e) => e.data.orderId === orderId);
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
+
+export interface Harness {
+  baseUrl: string;
+  serviceKey: string;
+  reviewerSecret: string;
+  webhookSecret: string;
+  webhooks: WebhookReceiver;
+  stack: Stack;
+  env: NodeJS.ProcessEnv;
+  dataDir: string;
+  worker: Service;
+  /** Another API process on the same servers, with its own settings (e.g. a short UPLOAD_DEADLINE). */
+  startApi(env: NodeJS.ProcessEnv): Promise<{ baseUrl: string; service: Service }>;
+  restartWorker(): Promise<Service>;
+}
+
+let harness: Promise<Harness> | undefined;
+const cleanups: (() => Promise<void>)[] = [];
+
+export function getHarness(): Promise<Harness> {
+  harness ??= start();
+  return harness;
+}
+
+async function start(): Promise<Harness> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fraud-engine-test-'));
+  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  const webhooks = new WebhookReceiver();
+  await webhooks.start();
+  cleanups.push(() => webhooks.stop());
+
+  const stack = await startStack({
+    dataDir,
+    ephemeral: true,
+    ports: { postgres: await freePort(), mongo: await freePort(), temporal: await freePort() },
+  });
+  cleanups.push(() => stack.stop());
+
+  const serviceKey = `sk_test_${randomBytes(8).toString('hex')}`;
+  const reviewerSecret = randomBytes(32).toString('base64url');
+  const webhookSecret = randomBytes(16).toString('hex');
+  const env: NodeJS.ProcessEnv = {
+    DATA_DIR: dataDir,
+    TEMPORAL_ADDRESS: stack.temporalAddress,
+    MONGODB_URI: stack.mongodbUri,
+    SERVICE_API_KEYS: `${serviceKey},sk_test_second`,
+    REVIEWER_JWT_SECRET: reviewerSecret,
+    DOCUMENT_KEY: randomBytes(32).toString('base64'),
+    WEBHOOK_URL: webhooks.url,
+    WEBHOOK_SECRET: webhookSecret,
+    LOG_LEVEL: 'warn',
+  };
+
+  let worker = await startService('worker', 'worker/main.ts', env, { logDir: stack.logDir });
+  const services: Service[] = [];
+  cleanups.push(async () => {
+    for (const s of services) await s.stop();
+    await worker.stop();
+  });
+
+  const startApi = async (extra: NodeJS.ProcessEnv) => {
+    const port = await freePort();
+    const service = await startService(`api-${port}`, 'api/main.ts', { ...env, ...extra, PORT: String(port) }, { logDir: stack.logDir });
+    services.push(service);
+    return { baseUrl: `http://127.0.0.1:${port}`, service };
+  };
+  const main = await startApi({});
+
+  return {
+    baseUrl: main.baseUrl,
+    serviceKey,
+    reviewerSecret,
+    webhookSecret,
+    webhooks,
+    stack,
+    env,
+    dataDir,
+    get worker() {
+      return worker;
+    },
+    startApi,
+    async restartWorker() {
+      await worker.stop('SIGKILL');
+      worker = await startService('worker', 'worker/main.ts', env, { logDir: stack.logDir });
+      return worker;
+    },
+  };
+}
+
+export const mochaHooks = {
+  async afterAll(this: unknown) {
+    if (!harness) return;
+    await harness.catch(() => undefined);
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  },
+};
+
+/** Verifies an `X-Signature` header the way a receiver would. */
+export function verifySignature(secret: string, header: string, rawBody: string): boolean {
+  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
+  if (!match) return false;
+  const expected = createHmac('sha256', secret).update(`${match[1]}.${rawBody}`).digest('hex');
+  return expected === match[2];
+}
+
+/** Polls until `check` returns a value (not undefined), or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined> | T | undefined, timeoutMs = 20_000, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
