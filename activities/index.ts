@@ -9,9 +9,10 @@ import { createWebhookActivities } from './webhooks';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
+  const readModel = createReadModelActivities(config.tokenSecret);
   return {
-    ...createScoringActivities(config.pseudonymSecret),
-    ...createReadModelActivities(config.tokenSecret),
+    ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (check, order) => readModel.recordDecision({ check, order })),
+    ...readModel,
     ...createWebhookActivities(config.webhook, present),
   };
 }

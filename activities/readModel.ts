@@ -6,12 +6,11 @@ import { CheckModel, VelocityEventModel, VerificationModel, isDuplicateKey } fro
 import { tokenHash, verificationToken } from '../lib/crypto';
 
 export function createReadModelActivities(tokenSecret: Buffer) {
-  return {
-    /**
+  /**
      * Writes one version of the check. The workflow sends versions in order, one
      * at a time; the `version` guard also drops a late retry of an older one.
      */
-    async projectCheck({ check, order }: { check: CheckState; order?: Order }): Promise<void> {
+  async function projectCheck({ check, order }: { check: CheckState; order?: Order }): Promise<void> {
       const fields = {
         orderId: check.orderId,
         status: check.status,
@@ -35,10 +34,22 @@ export function createReadModelActivities(tokenSecret: Buffer) {
         // Upsert collided with an existing, newer version: nothing to do.
         if (!isDuplicateKey(error)) throw error;
       }
-    },
+  }
+
+    /**
+     * The first version of a check, on the decision path (a local activity):
+     * its read model and, when documents are asked for, its token.
+     */
+  async function recordDecision({ check, order }: { check: CheckState; order: Order }): Promise<void> {
+      const v = check.verification;
+      await Promise.all([
+        projectCheck({ check, order }),
+        v ? openVerificationRound({ checkId: check.checkId, orderId: check.orderId, round: v.round, expiresAt: v.expiresAt }) : undefined,
+      ]);
+  }
 
     /** Registers the token of a verification round (by hash); a retry re-inserts nothing. */
-    async openVerificationRound(input: { checkId: string; orderId: string; round: number; expiresAt: string }): Promise<void> {
+  async function openVerificationRound(input: { checkId: string; orderId: string; round: number; expiresAt: string }): Promise<void> {
       const token = verificationToken(tokenSecret, input.checkId, input.round);
       try {
         await VerificationModel.create({
@@ -51,13 +62,13 @@ export function createReadModelActivities(tokenSecret: Buffer) {
       } catch (error) {
         if (!isDuplicateKey(error)) throw error;
       }
-    },
+  }
 
     /**
      * Retention ended: keep what the shop must keep (decision, score, timeline,
      * amounts) and drop the customer's personal data and tokens.
      */
-    async purgeCheck({ checkId, orderId }: { checkId: string; orderId: string }): Promise<void> {
+  async function purgeCheck({ checkId, orderId }: { checkId: string; orderId: string }): Promise<void> {
       const record = await CheckModel.findById(checkId, { order: 1 }).lean();
       const order = record?.order as Order | undefined;
       const redacted = order
@@ -74,6 +85,7 @@ export function createReadModelActivities(tokenSecret: Buffer) {
       await CheckModel.updateOne({ _id: checkId }, { $set: { order: redacted, purgedAt: new Date() } });
       await VerificationModel.deleteMany({ checkId });
       await VelocityEventModel.deleteOne({ _id: orderId });
-    },
-  };
+  }
+
+  return { projectCheck, recordDecision, openVerificationRound, purgeCheck };
 }

@@ -1,27 +1,35 @@
 /**
- * Scoring: fetch the velocity history and block-list hits of an order, hand them
- * to the pure engine, and record this order in the history. Idempotent: the
- * velocity record's `_id` is the order id, and counts exclude this order.
+ * The decision: fetch the velocity history and block-list hits of an order,
+ * hand them to the pure engine, record this order in the history, and write the
+ * check's first state (read model and token) — one local activity on the
+ * synchronous path of `POST /v1/checks`. Idempotent: the velocity record's
+ * `_id` is the order id, counts exclude this order, writes are upserts or
+ * unique inserts.
  */
 import { assess } from '../scoring';
-import type { RiskAssessment, VelocityCounts, VelocityDimension } from '../scoring/types';
+import type { VelocityCounts, VelocityDimension } from '../scoring/types';
 import type { Order } from '../domain/order';
+import { decidedState, type CheckState } from '../domain/check';
 import { BlocklistModel, VelocityEventModel, isDuplicateKey } from '../models';
 import { pseudonym } from '../lib/crypto';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-/** Counts above this are reported as this (enough to trip every velocity rule, bounded work). */
-const COUNT_CAP = 500;
+/**
+ * Counts saturate here: every velocity rule fires well below, and a hot key
+ * (a carrier's shared IP) costs a bounded read instead of a scan of its day.
+ */
+export const VELOCITY_CAP = 50;
 
 const dimensions: VelocityDimension[] = ['card', 'email', 'device', 'ip', 'shippingAddress'];
 
 /** The raw value of each velocity dimension of an order, normalised. */
 export function velocityValues(order: Order): Partial<Record<VelocityDimension, string>> {
   const ship = order.shippingAddress;
-  const address = ship?.line1 && ship.country
-    ? [ship.line1, ship.postalCode ?? '', ship.city ?? '', ship.country].join('|').toLowerCase().replace(/\s+/g, ' ').trim()
-    : undefined;
+  const address =
+    ship?.line1 && ship.country
+      ? [ship.line1, ship.postalCode ?? '', ship.city ?? '', ship.country].join('|').toLowerCase().replace(/\s+/g, ' ').trim()
+      : undefined;
   return {
     card: order.payment?.card?.fingerprint,
     email: order.customer.email.trim().toLowerCase(),
@@ -31,7 +39,34 @@ export function velocityValues(order: Order): Partial<Record<VelocityDimension, 
   };
 }
 
-export function createScoringActivities(secret: Buffer) {
+/**
+ * Velocity keys are day-bucketed: an order is filed under its day and the next,
+ * so one equality lookup on today's bucket finds every order of the last 24 h
+ * and nothing older (the database only serves equality from its indexes).
+ */
+export const dayBucket = (time: number): number => Math.floor(time / DAY);
+const bucketKey = (key: string, day: number) => `${key}:${day}`;
+
+export interface DecideInput {
+  checkId: string;
+  order: Order;
+  /** ISO time of the decision (the workflow's clock). */
+  at: string;
+  uploadDeadlineMs: number;
+}
+
+export interface Decision {
+  check: CheckState;
+  requested: string[];
+  /** Whether this deployment delivers webhooks (recorded in history, so replays agree). */
+  webhooks: boolean;
+}
+
+export function createScoringActivities(
+  secret: Buffer,
+  webhooksEnabled: boolean,
+  record: (check: CheckState, order: Order) => Promise<void>,
+) {
   function pseudonyms(order: Order): Partial<Record<VelocityDimension, string>> {
     const values = velocityValues(order);
     const out: Partial<Record<VelocityDimension, string>> = {};
@@ -42,50 +77,57 @@ export function createScoringActivities(secret: Buffer) {
     return out;
   }
 
-  async function countVelocity(orderId: string, keys: Partial<Record<VelocityDimension, string>>, at: Date): Promise<VelocityCounts> {
-    const dayAgo = new Date(at.getTime() - DAY);
-    const hourAgo = at.getTime() - HOUR;
+  async function countVelocity(orderId: string, keys: Partial<Record<VelocityDimension, string>>, at: number): Promise<VelocityCounts> {
+    const today = dayBucket(at);
     const entries = await Promise.all(
       dimensions.map(async (d) => {
         const key = keys[d];
         if (!key) return [d, { hour: 0, day: 0 }] as const;
-        // One query per dimension (equality is index-served; the time window is checked here).
-        const seen = await VelocityEventModel.find({ [d]: key, _id: { $ne: orderId }, at: { $gte: dayAgo, $lte: at } }, { at: 1 })
-          .limit(COUNT_CAP)
+        const seen = await VelocityEventModel.find({ [d]: bucketKey(key, today), _id: { $ne: orderId } }, { at: 1 })
+          .limit(VELOCITY_CAP)
           .lean();
-        const hour = seen.filter((e) => e.at.getTime() >= hourAgo).length;
-        return [d, { hour, day: seen.length }] as const;
+        const times = seen.map((e) => e.at.getTime()).filter((t) => t <= at);
+        return [d, { hour: times.filter((t) => t > at - HOUR).length, day: times.filter((t) => t > at - DAY).length }] as const;
       }),
     );
     return Object.fromEntries(entries) as unknown as VelocityCounts;
   }
 
+  async function blocklistHits(keys: Partial<Record<VelocityDimension, string>>): Promise<VelocityDimension[]> {
+    const present = dimensions.filter((d) => keys[d]);
+    // One `_id` lookup each: `$in` is not index-served on the embedded database.
+    const found = await Promise.all(present.map((d) => BlocklistModel.exists({ _id: `${d}:${keys[d]}` })));
+    return present.filter((_, i) => found[i]);
+  }
+
   return {
-    /** Scores an order (a local activity on the decision path). */
-    async scoreOrder(input: { checkId: string; order: Order; at: string }): Promise<RiskAssessment> {
-      const at = new Date(input.at);
+    async decide(input: DecideInput): Promise<Decision> {
+      const at = Date.parse(input.at);
       const keys = pseudonyms(input.order);
-      const present = dimensions.filter((d) => keys[d]);
-      const [velocity, blocked] = await Promise.all([
-        countVelocity(input.order.orderId, keys, at),
-        BlocklistModel.find({ _id: { $in: present.map((d) => `${d}:${keys[d]}`) } }, { dimension: 1 }).lean(),
-      ]);
-      try {
-        await VelocityEventModel.create({ _id: input.order.orderId, at, ...keys });
-      } catch (error) {
-        if (!isDuplicateKey(error)) throw error; // a retry: already recorded
-      }
-      return assess({
-        order: input.order,
-        velocity,
-        blocklistHits: blocked.map((b) => b.dimension as VelocityDimension),
-        now: input.at,
+      const [velocity, blocked] = await Promise.all([countVelocity(input.order.orderId, keys, at), blocklistHits(keys)]);
+      const buckets = Object.fromEntries(
+        Object.entries(keys).map(([d, key]) => [d, [bucketKey(key, dayBucket(at)), bucketKey(key, dayBucket(at) + 1)]]),
+      );
+      const risk = assess({ order: input.order, velocity, blocklistHits: blocked, now: input.at });
+      const check = decidedState({
+        checkId: input.checkId,
+        orderId: input.order.orderId,
+        risk,
+        createdAt: input.at,
+        uploadDeadlineMs: input.uploadDeadlineMs,
       });
+      await Promise.all([
+        VelocityEventModel.create({ _id: input.order.orderId, at: new Date(at), ...buckets }).catch((error) => {
+          if (!isDuplicateKey(error)) throw error; // a retry: already recorded
+        }),
+        record(check, input.order),
+      ]);
+      return { check, requested: risk.requested, webhooks: webhooksEnabled };
     },
   };
 }
 
-/** Adds a value to the block list (used by operators' scripts and tests). */
+/** Adds a value to the block list (for operators' scripts and tests). */
 export async function blockValue(secret: Buffer, dimension: VelocityDimension, value: string, reason: string): Promise<void> {
   const normalised = dimension === 'email' ? value.trim().toLowerCase() : value;
   const id = `${dimension}:${pseudonym(secret, dimension, normalised)}`;

@@ -137,3 +137,47 @@ export function applyTransition(
   };
   return { ...state, status: to, updatedAt: change.at, timeline: [...state.timeline, entry], version: state.version + 1 };
 }
+
+/** The first state of a check, from its risk assessment (pure; the decision activity records it). */
+export function decidedState(input: {
+  checkId: string;
+  orderId: string;
+  risk: Risk & { requested: DocumentKind[] };
+  createdAt: string;
+  uploadDeadlineMs: number;
+}): CheckState {
+  const { risk, createdAt } = input;
+  const status = statusForAction(risk.action);
+  return {
+    checkId: input.checkId,
+    orderId: input.orderId,
+    status,
+    risk: { score: risk.score, band: risk.band, action: risk.action, rulesetVersion: risk.rulesetVersion, reasons: risk.reasons },
+    verification:
+      status === 'awaiting_documents'
+        ? {
+            round: 1,
+            requested: risk.requested,
+            startedAt: createdAt,
+            expiresAt: new Date(Date.parse(createdAt) + input.uploadDeadlineMs).toISOString(),
+            remindersSent: 0,
+          }
+        : null,
+    createdAt,
+    updatedAt: createdAt,
+    timeline: [
+      { seq: 1, at: createdAt, event: 'scored', from: null, to: status, actor: { type: 'system' }, reason: decisionReason(risk.action, risk.score, risk.band) },
+    ],
+    version: 1,
+  };
+}
+
+function decisionReason(action: Action, score: number, band: Band): string {
+  const what: Record<Action, string> = {
+    approve: 'low risk: released',
+    verify: 'documents requested before release',
+    review: 'held for a reviewer',
+    block: 'blocked',
+  };
+  return `score ${score} (${band}): ${what[action]}`;
+}

@@ -140,6 +140,13 @@ async function startTemporal(
     String(port),
     '--log-level',
     'warn',
+    // WAL with synchronous=NORMAL: a killed server loses nothing (the WAL is in
+    // the OS cache); only a power cut can lose the last transactions. Halves
+    // every decision's latency against the default rollback journal.
+    '--sqlite-pragma',
+    'journal_mode=wal',
+    '--sqlite-pragma',
+    'synchronous=normal',
     ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
     ...temporalLatencyFlags,
   ];

@@ -24,7 +24,8 @@ export async function startService(
   const child = fork(path.join(root, entry), [], {
     cwd: root,
     env: { ...process.env, ...env },
-    execArgv: ['--import', 'tsx', '--enable-source-maps'],
+    // SERVICE_NODE_ARGS: extra Node flags for our processes (e.g. --cpu-prof when profiling a benchmark).
+    execArgv: ['--import', 'tsx', ...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   child.stdout?.pipe(log, { end: false });

@@ -11,7 +11,6 @@ import type { Durations } from '../config';
 import {
   applyTransition,
   isFinal,
-  statusForAction,
   type Actor,
   type CheckState,
   type Status,
@@ -97,60 +96,42 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
 
   // ---- projection and webhooks -------------------------------------------
   let projectedVersion = 0;
-  let orderProjected = false;
+  let webhooksEnabled = false;
   const webhooks: Promise<unknown>[] = [];
 
-  function transition(to: Status, event: string, actor: Actor, reason: string): void {
-    state = applyTransition(state!, to, { at: now(), event, actor, reason });
-    const entry = state.timeline[state.timeline.length - 1];
+  /** One signed event per transition, delivered at least once; never blocks the check. */
+  function publish(check: CheckState): void {
+    if (!webhooksEnabled) return;
+    const entry = check.timeline[check.timeline.length - 1];
     webhooks.push(
-      delivery.deliverWebhook({ eventId: `${checkId}.${entry.seq}`, createdAt: entry.at, check: state }).catch(() => {
-        // Given up after three days of retries: recorded in the activity's failure, never blocks the check.
+      delivery.deliverWebhook({ eventId: `${checkId}.${entry.seq}`, createdAt: entry.at, check }).catch(() => {
+        // Given up after three days of retries: the failure stays in history; the check goes on.
       }),
     );
   }
 
-  /** Writes every version of the state to the read model, in order, one at a time. */
-  const projector = (async () => {
+  function transition(to: Status, event: string, actor: Actor, reason: string): void {
+    state = applyTransition(state!, to, { at: now(), event, actor, reason });
+    publish(state);
+  }
+
+  /** Writes every later version of the state to the read model, in order, one at a time. */
+  void (async () => {
     for (;;) {
       await wf.condition(() => state !== undefined && state.version > projectedVersion);
       const snapshot = state!;
-      await projection.projectCheck({ check: snapshot, order: orderProjected ? undefined : order });
-      orderProjected = true;
+      await projection.projectCheck({ check: snapshot });
       projectedVersion = snapshot.version;
     }
   })();
-  void projector;
 
-  // ---- score and decide ---------------------------------------------------
-  const createdAt = now();
-  const risk = await local.scoreOrder({ checkId, order, at: createdAt });
-  const initial: CheckState = {
-    checkId,
-    orderId: order.orderId,
-    status: 'approved', // replaced by the first transition below
-    risk: { score: risk.score, band: risk.band, action: risk.action, rulesetVersion: risk.rulesetVersion, reasons: risk.reasons },
-    verification: null,
-    createdAt,
-    updatedAt: createdAt,
-    timeline: [],
-    version: 0,
-  };
-  const first = statusForAction(risk.action);
-  if (first === 'awaiting_documents') {
-    const expiresAt = new Date(Date.parse(createdAt) + durations.uploadDeadlineMs).toISOString();
-    initial.verification = { round: 1, requested: risk.requested, startedAt: createdAt, expiresAt, remindersSent: 0 };
-    await local.openVerificationRound({ checkId, orderId: order.orderId, round: 1, expiresAt });
-  }
-  state = {
-    ...initial,
-    timeline: [{ seq: 1, at: createdAt, event: 'scored', from: null, to: first, actor: system, reason: decisionReason(risk.action, risk.score, risk.band) }],
-    status: first,
-    version: 1,
-  };
-  webhooks.push(
-    delivery.deliverWebhook({ eventId: `${checkId}.1`, createdAt, check: state }).catch(() => undefined),
-  );
+  // ---- score and decide: one local activity, in the first workflow task ----
+  // (it also writes the read model and the token, so both exist before the caller hears the decision)
+  const decision = await local.decide({ checkId, order, at: now(), uploadDeadlineMs: durations.uploadDeadlineMs });
+  webhooksEnabled = decision.webhooks;
+  projectedVersion = decision.check.version;
+  state = decision.check;
+  publish(state);
 
   // ---- wait for messages and timers until final ---------------------------
   while (!isFinal(state.status)) {
@@ -182,16 +163,6 @@ function nextTimer(state: CheckState, _durations: Durations): { kind: TimerKind;
     return { kind: 'upload_deadline', at: state.verification.expiresAt };
   }
   return undefined;
-}
-
-function decisionReason(action: string, score: number, band: string): string {
-  const what: Record<string, string> = {
-    approve: 'low risk: released',
-    verify: 'documents requested before release',
-    review: 'held for a reviewer',
-    block: 'blocked',
-  };
-  return `score ${score} (${band}): ${what[action] ?? action}`;
 }
 
 function invalidState(message: string): wf.ApplicationFailure {
