@@ -6,6 +6,9 @@ import type { Config } from '../config';
 import { createScoringActivities } from './scoring';
 import { createReadModelActivities } from './readModel';
 import { createWebhookActivities } from './webhooks';
+import { createNotifyActivities } from './notify';
+import { createDocumentActivities } from './documents';
+import { createAuditActivities } from './audit';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
@@ -14,6 +17,9 @@ export function createActivities(config: Config) {
     ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (check, order) => readModel.recordDecision({ check, order })),
     ...readModel,
     ...createWebhookActivities(config.webhook, present),
+    ...createNotifyActivities(config),
+    ...createDocumentActivities(config),
+    ...createAuditActivities(),
   };
 }
 

@@ -2,7 +2,9 @@
 import type { CheckState } from '../domain/check';
 import { fulfilmentOf } from '../domain/check';
 import type { Order } from '../domain/order';
-import { CheckModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
+import mongoose from 'mongoose';
+import { CheckModel, DocumentModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
+import { deleteBlobs } from '../documents/storage';
 import { tokenHash, verificationToken } from '../lib/crypto';
 
 export function createReadModelActivities(tokenSecret: Buffer) {
@@ -21,13 +23,20 @@ export function createReadModelActivities(tokenSecret: Buffer) {
         verification: check.verification,
         timeline: check.timeline,
         version: check.version,
+        documents: check.documents,
+        claim: check.claim,
+        slaDueAt: check.slaDueAt ? new Date(check.slaDueAt) : null,
+        assignee: check.claim?.assignee ?? null,
+        leaseExpiresAt: check.claim ? new Date(check.claim.leaseExpiresAt) : null,
+        documentCount: check.documents.length,
+        flags: [...new Set(check.documents.flatMap((d) => d.flags))],
         createdAt: new Date(check.createdAt),
         updatedAt: new Date(check.updatedAt),
       };
       try {
         await CheckModel.updateOne(
           { _id: check.checkId, version: { $lt: check.version } },
-          { $set: fields, ...(order ? { $setOnInsert: { order } } : {}) },
+          { $set: fields, ...(order ? { $setOnInsert: { order, amount: order.amount, currency: order.currency } } : {}) },
           { upsert: true },
         );
       } catch (error) {
@@ -84,6 +93,12 @@ export function createReadModelActivities(tokenSecret: Buffer) {
         : undefined;
       await CheckModel.updateOne({ _id: checkId }, { $set: { order: redacted, purgedAt: new Date() } });
       await VerificationModel.deleteMany({ checkId });
+      // Crypto-shredding: without their data keys the encrypted blobs are noise; delete those too.
+      const documents = await DocumentModel.find({ checkId }, { _id: 1 }).lean();
+      for (const d of documents) {
+        await deleteBlobs(mongoose.connection.db!, d._id);
+        await DocumentModel.updateOne({ _id: d._id }, { $unset: { dataKey: 1, blobs: 1 }, $set: { shreddedAt: new Date() } });
+      }
       await VelocityEventModel.deleteOne({ _id: orderId });
   }
 

@@ -53,6 +53,7 @@ export interface DecideInput {
   /** ISO time of the decision (the workflow's clock). */
   at: string;
   uploadDeadlineMs: number;
+  reviewSlaMs: number;
 }
 
 export interface Decision {
@@ -115,6 +116,7 @@ export function createScoringActivities(
         risk,
         createdAt: input.at,
         uploadDeadlineMs: input.uploadDeadlineMs,
+        reviewSlaMs: input.reviewSlaMs,
       });
       await Promise.all([
         VelocityEventModel.create({ _id: input.order.orderId, at: new Date(at), ...buckets }).catch((error) => {

@@ -4,8 +4,15 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
 import { checksRouter } from './routes/checks';
 import { opsRouter } from './routes/ops';
+import { verificationRouter, webRoot } from './routes/verification';
+import { reviewRouter } from './routes/review';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
+
+/** Same-origin scripts and styles only; no inline code, no framing. */
+const pagePolicy =
+  "default-src 'self'; img-src 'self' blob: data:; style-src 'self'; script-src 'self'; connect-src 'self'; " +
+  "frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 export interface AppDeps {
   config: Config;
@@ -20,12 +27,19 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   app.use(measure);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
+    // The pages carry tokens in their URLs: never leak them in a Referer.
     res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('Content-Security-Policy', pagePolicy);
+    res.setHeader('X-Frame-Options', 'DENY');
     next();
   });
+  // The pages' own files (the HTML itself is served by the /verify/:token and /review routes).
+  app.use(express.static(webRoot, { index: false, redirect: false, fallthrough: true, maxAge: '5m' }));
   app.use(express.json({ limit: '256kb', strict: true }));
   app.use(opsRouter(connection));
   app.use(checksRouter(config, temporal));
+  app.use(verificationRouter(config, temporal));
+  app.use(reviewRouter(config, temporal));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

@@ -39,6 +39,8 @@ const envSchema = z.object({
   WEBHOOK_URL: z.url().optional(),
   WEBHOOK_SECRET: z.string().min(1).optional(),
   DOCUMENT_KEY: z.string().optional(),
+  /** Comma-separated earlier DOCUMENT_KEYs (base64): still unwrap documents stored under them. */
+  PREVIOUS_DOCUMENT_KEYS: z.string().optional(),
   TOKEN_SECRET: z.string().min(16).optional(),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('Order verification <verify@shop.example>'),
@@ -46,6 +48,7 @@ const envSchema = z.object({
   REMINDER_INTERVAL: duration('24h'),
   REVIEW_SLA: duration('4h'),
   RETENTION_PERIOD: duration('180d'),
+  CLAIM_LEASE: duration('15m'),
   WORKER_TASK_QUEUES: z.string().default('checks,documents'),
   WORKER_HEALTH_PORT: port.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -56,6 +59,7 @@ export interface Durations {
   reminderIntervalMs: number;
   reviewSlaMs: number;
   retentionMs: number;
+  claimLeaseMs: number;
 }
 
 export interface Config {
@@ -73,6 +77,8 @@ export interface Config {
   documentKey: Buffer;
   /** Identifies `documentKey` in stored envelopes, so keys can rotate. */
   documentKeyId: string;
+  /** Earlier keys by id, for documents wrapped before a rotation. */
+  previousDocumentKeys: [string, Buffer][];
   /** Derives verification tokens (HMAC of check id and round): tokens are never stored. */
   tokenSecret: Buffer;
   /** Keys the pseudonyms under which velocity records keep emails, IPs, cards. */
@@ -153,6 +159,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     webhook: e.WEBHOOK_URL ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET! } : undefined,
     documentKey,
     documentKeyId: keyId(documentKey),
+    previousDocumentKeys: (e.PREVIOUS_DOCUMENT_KEYS ?? '')
+      .split(',')
+      .map((k) => k.trim())
+      .filter(Boolean)
+      .map((k) => Buffer.from(k, 'base64'))
+      .map((k) => [keyId(k), k] as [string, Buffer]),
     tokenSecret: e.TOKEN_SECRET ? Buffer.from(e.TOKEN_SECRET) : derive(documentKey, 'verification-token'),
     pseudonymSecret: derive(documentKey, 'velocity-pseudonym'),
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
@@ -161,6 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reminderIntervalMs: e.REMINDER_INTERVAL,
       reviewSlaMs: e.REVIEW_SLA,
       retentionMs: e.RETENTION_PERIOD,
+      claimLeaseMs: e.CLAIM_LEASE,
     },
     worker: {
       taskQueues: e.WORKER_TASK_QUEUES.split(',').map((q) => q.trim()).filter(Boolean),

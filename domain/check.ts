@@ -84,12 +84,43 @@ export interface VerificationRound {
   remindersSent: number;
 }
 
+export type DocumentStatus = 'processing' | 'accepted' | 'rejected';
+
+export interface DuplicateMatch {
+  checkId: string;
+  documentId: string;
+  /** Hamming distance of the perceptual hashes (0 for an exact copy). */
+  distance: number;
+  exact: boolean;
+}
+
+export interface DocumentState {
+  documentId: string;
+  kind: DocumentKind;
+  round: number;
+  status: DocumentStatus;
+  reason: string | null;
+  uploadedAt: string;
+  flags: string[];
+  duplicates: DuplicateMatch[];
+}
+
+export interface Claim {
+  assignee: string;
+  role: string;
+  leaseExpiresAt: string;
+}
+
 export interface CheckState {
   checkId: string;
   orderId: string;
   status: Status;
   risk: Risk;
   verification: VerificationRound | null;
+  documents: DocumentState[];
+  claim: Claim | null;
+  /** When an `in_review` case escalates if nobody decided it. */
+  slaDueAt: string | null;
   createdAt: string;
   updatedAt: string;
   timeline: TimelineEntry[];
@@ -145,6 +176,7 @@ export function decidedState(input: {
   risk: Risk & { requested: DocumentKind[] };
   createdAt: string;
   uploadDeadlineMs: number;
+  reviewSlaMs: number;
 }): CheckState {
   const { risk, createdAt } = input;
   const status = statusForAction(risk.action);
@@ -163,6 +195,9 @@ export function decidedState(input: {
             remindersSent: 0,
           }
         : null,
+    documents: [],
+    claim: null,
+    slaDueAt: status === 'in_review' ? new Date(Date.parse(createdAt) + input.reviewSlaMs).toISOString() : null,
     createdAt,
     updatedAt: createdAt,
     timeline: [
@@ -180,4 +215,67 @@ function decisionReason(action: Action, score: number, band: Band): string {
     block: 'blocked',
   };
   return `score ${score} (${band}): ${what[action]}`;
+}
+
+// ---- reviewer decisions ------------------------------------------------------
+
+export const reviewActions = ['approve', 'reject', 'request_documents', 'escalate', 'report'] as const;
+export type ReviewAction = (typeof reviewActions)[number];
+
+/** How many verification rounds a check may have (the first plus reviewers' requests). */
+export const MAX_VERIFICATION_ROUNDS = 3;
+
+/** What each action does to the status. */
+export const actionTarget: Record<ReviewAction, Status> = {
+  approve: 'approved',
+  reject: 'rejected',
+  request_documents: 'awaiting_documents',
+  escalate: 'escalated',
+  report: 'rejected',
+};
+
+/** The actions a case takes now, for a role (pure: the workflow validates with it, the console shows it). */
+export function allowedActions(state: Pick<CheckState, 'status' | 'verification'>, role: string): ReviewAction[] {
+  const senior = role === 'senior' || role === 'admin';
+  if (state.status === 'in_review') {
+    const base: ReviewAction[] = ['approve', 'reject', 'request_documents', 'escalate'];
+    return senior ? [...base, 'report'] : base;
+  }
+  if (state.status === 'escalated') return senior ? ['approve', 'reject', 'request_documents', 'report'] : [];
+  return [];
+}
+
+/** Why a decision cannot be taken now, or undefined when it can (pure). */
+export function decisionProblem(
+  state: Pick<CheckState, 'status' | 'verification' | 'claim'>,
+  request: { action: ReviewAction; reviewerId: string; role: string; requested?: DocumentKind[]; now: number },
+): { code: 'invalid_state' | 'forbidden' | 'claim_required' | 'invalid_request'; message: string } | undefined {
+  const { action, role } = request;
+  if (!allowedActions(state, role).includes(action)) {
+    if (state.status === 'escalated' && role === 'reviewer') {
+      return { code: 'forbidden', message: 'escalated cases are decided by senior reviewers' };
+    }
+    if (action === 'report' && role === 'reviewer') return { code: 'forbidden', message: 'reporting needs a senior reviewer' };
+    return { code: 'invalid_state', message: `a case that is ${state.status} cannot take "${action}"` };
+  }
+  const claim = state.claim;
+  if (!claim || claim.assignee !== request.reviewerId || Date.parse(claim.leaseExpiresAt) <= request.now) {
+    return { code: 'claim_required', message: 'claim the case before deciding it' };
+  }
+  if (action === 'request_documents') {
+    if (!request.requested || request.requested.length === 0) {
+      return { code: 'invalid_request', message: 'say which documents to request' };
+    }
+    if ((state.verification?.round ?? 0) >= MAX_VERIFICATION_ROUNDS) {
+      return { code: 'invalid_state', message: `no more than ${MAX_VERIFICATION_ROUNDS} rounds of documents` };
+    }
+  }
+  return undefined;
+}
+
+/** Whether every requested kind of the current round has an accepted document. */
+export function allRequestedAccepted(state: Pick<CheckState, 'verification' | 'documents'>): boolean {
+  const v = state.verification;
+  if (!v) return false;
+  return v.requested.every((kind) => state.documents.some((d) => d.round === v.round && d.kind === kind && d.status === 'accepted'));
 }

@@ -16,6 +16,16 @@ const checkSchema = new Schema(
     risk: { type: Schema.Types.Mixed, required: true },
     verification: { type: Schema.Types.Mixed, default: null },
     timeline: { type: [Schema.Types.Mixed], default: [] },
+    // Queue fields, flat so the queue reads them without the whole case.
+    amount: Number,
+    currency: String,
+    slaDueAt: { type: Date, default: null },
+    assignee: { type: String, default: null },
+    leaseExpiresAt: { type: Date, default: null },
+    documentCount: { type: Number, default: 0 },
+    flags: { type: [String], default: [] },
+    documents: { type: [Schema.Types.Mixed], default: [] },
+    claim: { type: Schema.Types.Mixed, default: null },
     /** The order metadata as submitted (PII: redacted when retention ends). */
     order: { type: Schema.Types.Mixed },
     version: { type: Number, required: true },

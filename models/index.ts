@@ -4,17 +4,21 @@ import { CheckModel } from './check';
 import { VelocityEventModel } from './velocityEvent';
 import { VerificationModel } from './verification';
 import { BlocklistModel } from './blocklist';
+import { DocumentModel } from './document';
+import { AuditModel } from './audit';
+import { EmailModel } from './email';
 
-export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel };
+export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel };
 
-const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel];
+const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel];
 
 /** Connects and makes sure every collection and index exists (unique indexes are our concurrency guard). */
 export async function connectDatabase(uri: string): Promise<typeof mongoose> {
   mongoose.set('strictQuery', true);
   mongoose.set('autoIndex', false);
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 50 });
-  for (const m of models) await m.createIndexes();
+  // API and worker may start together: index creation is idempotent, a race is retried once.
+  for (const m of models) await m.createIndexes().catch(() => m.createIndexes());
   return mongoose;
 }
 

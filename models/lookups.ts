@@ -7,7 +7,10 @@ export const lookupFields: Record<string, string[]> = {
   checks: ['_id', 'orderId', 'status', 'assignee'],
   velocity: ['_id', 'card', 'email', 'device', 'ip', 'shippingAddress'],
   verifications: ['_id', 'checkId'],
-  documents: ['_id', 'checkId', 'sha256', 'phashPrefix'],
+  documents: ['_id', 'checkId', 'sha256', 'phashBands'],
+  'documents.files': ['filename'],
+  'documents.chunks': ['files_id'],
+  emails: ['_id'],
   audit: ['_id', 'checkId'],
   blocklist: ['_id'],
 };

@@ -6,6 +6,7 @@
 import { loadConfig } from '../config';
 import { startStack } from '../stack';
 import { startService, type Service } from '../stack/services';
+import { signReviewerToken } from '../api/reviewerAuth';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -54,6 +55,13 @@ async function main(): Promise<void> {
     `  Data and logs  ${config.dataDir}  (logs in ${stack.logDir})`,
   ];
   if (config.devSecrets.serviceApiKey) lines.push(`  Service key    ${config.devSecrets.serviceApiKey}   (development key; set SERVICE_API_KEYS in production)`);
+  lines.push(`  Upload page    ${config.publicUrl}/verify/<token>   (the link in each check's verification.uploadUrl)`);
+  lines.push(`  Console        ${config.publicUrl}/review`);
+  if (config.devSecrets.reviewerJwtSecret) {
+    const admin = await signReviewerToken(config.reviewerJwtSecret, { sub: 'dev-admin', role: 'admin', expiresIn: '12h' });
+    lines.push(`  Reviewer token ${admin}`, '                 (role admin, 12 h; `npm run token -- <id> <role>` makes others)');
+  }
+  if (!config.mail.smtpUrl) lines.push(`  E-mail outbox  ${config.mail.outboxDir}   (set SMTP_URL to send for real)`);
   lines.push('', 'Try it:', `  curl -s -X POST ${config.publicUrl}/v1/checks -H "Authorization: Bearer ${config.devSecrets.serviceApiKey ?? '<key>'}" \\`,
     `       -H 'Content-Type: application/json' -d @examples/order-clean.json`, '', 'Ctrl-C stops everything.', '');
   process.stdout.write(lines.join('\n'));

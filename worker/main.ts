@@ -1,7 +1,7 @@
 /**
  * The worker: runs check workflows and their activities on the `checks` task
- * queue (and, later, document processing on `documents`). Several can run at
- * once; Temporal spreads the work.
+ * queue, and document processing on `documents` (WORKER_TASK_QUEUES chooses;
+ * one process can serve both). Several can run at once; Temporal spreads the work.
  */
 import http from 'node:http';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
@@ -41,6 +41,19 @@ async function main(): Promise<void> {
         workflowsPath: require.resolve('../workflows'),
         activities,
         maxCachedWorkflows: 2000,
+      }),
+    );
+  }
+
+  if (config.worker.taskQueues.includes(taskQueues.documents)) {
+    workers.push(
+      await Worker.create({
+        connection,
+        namespace: config.temporal.namespace,
+        taskQueue: taskQueues.documents,
+        activities,
+        // Image work is CPU- and memory-heavy: a few at a time per process; scale with processes.
+        maxConcurrentActivityTaskExecutions: 4,
       }),
     );
   }

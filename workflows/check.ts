@@ -1,23 +1,43 @@
 /**
  * One workflow per order (`fraud-check/<orderId>`): the source of truth of its check.
  *
- * Reads top to bottom: score and decide; then wait — for messages (cancel,
- * documents, reviewer decisions) or for the next timer (reminder, upload
+ * Reads top to bottom: score and decide; then wait — for messages (documents,
+ * claims, reviewer decisions, cancel) or for the next timer (reminder, upload
  * deadline, review SLA) — until the check is final; then keep it for the
  * retention period and purge the customer's data.
  */
 import * as wf from '@temporalio/workflow';
 import type { Durations } from '../config';
 import {
+  actionTarget,
+  allRequestedAccepted,
   applyTransition,
+  decisionProblem,
   isFinal,
+  MAX_VERIFICATION_ROUNDS,
   type Actor,
   type CheckState,
+  type DocumentState,
   type Status,
 } from '../domain/check';
-import type { Order } from '../domain/order';
+import type { DocumentKind, Order } from '../domain/order';
 import type { CheckActivities } from '../activities';
-import { cancelUpdate, failureTypes, stateQuery, submitUpdate, type CancelRequest } from './messages';
+import { bandFor } from '../scoring/engine';
+import { ruleset } from '../scoring/rules';
+import {
+  cancelUpdate,
+  claimUpdate,
+  decideUpdate,
+  documentReceivedUpdate,
+  duplicateSignal,
+  failureTypes,
+  stateQuery,
+  submitUpdate,
+  type CancelRequest,
+  type ClaimRequest,
+  type DecisionRequest,
+  type DocumentReceived,
+} from './messages';
 
 export interface CheckWorkflowInput {
   checkId: string;
@@ -27,23 +47,35 @@ export interface CheckWorkflowInput {
   durations: Durations;
 }
 
+/** Documents per verification round: bounds storage and work a token can cause. */
+export const MAX_DOCUMENTS_PER_ROUND = 12;
+/** Points a document already used on another customer's check adds to the score. */
+export const DUPLICATE_DOCUMENT_POINTS = 30;
+
 /** Scoring sits on the synchronous path of `POST /v1/checks`: a local activity, no task round trip. */
 const local = wf.proxyLocalActivities<CheckActivities>({
   startToCloseTimeout: '10s',
   retry: { initialInterval: '50ms', maximumInterval: '2s' },
 });
 
-/** Read-model writes: retried until the database is back. */
-const projection = wf.proxyActivities<CheckActivities>({
+/** Database writes (read model, tokens, audit): retried until the database is back. */
+const store = wf.proxyActivities<CheckActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '30s' },
 });
 
-/** Webhooks: at-least-once with backoff, for up to three days; a failing receiver blocks nothing. */
+/** Webhooks and e-mail: at-least-once with backoff, for up to three days; a failing receiver blocks nothing. */
 const delivery = wf.proxyActivities<CheckActivities>({
-  startToCloseTimeout: '15s',
+  startToCloseTimeout: '30s',
   scheduleToCloseTimeout: '3 days',
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
+});
+
+/** Image and PDF work runs on its own task queue, so it scales apart and never slows decisions. */
+const documentsQueue = wf.proxyActivities<CheckActivities>({
+  taskQueue: 'documents',
+  startToCloseTimeout: '2m',
+  retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10 },
 });
 
 const system: Actor = { type: 'system' };
@@ -52,6 +84,61 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   const { checkId, order, durations } = input;
   let state: CheckState | undefined;
   const now = () => new Date(Date.now()).toISOString();
+  const pending: Promise<unknown>[] = [];
+
+  /** Changes the state without a status transition (documents, claims): projected, not webhooked. */
+  function touch(change: (s: CheckState) => CheckState): void {
+    state = { ...change(state!), updatedAt: now(), version: state!.version + 1 };
+  }
+
+  // ---- projection, webhooks, audit ------------------------------------------
+  let projectedVersion = 0;
+  let webhooksEnabled = false;
+
+  /** One signed event per transition (delivered at least once) and one audit entry. */
+  function publish(check: CheckState): void {
+    const entry = check.timeline[check.timeline.length - 1];
+    const eventId = `${checkId}.${entry.seq}`;
+    pending.push(
+      store.auditEvent({
+        checkId,
+        eventId,
+        at: entry.at,
+        actor: entry.actor,
+        action: 'status.changed',
+        detail: { event: entry.event, from: entry.from, to: entry.to, reason: entry.reason },
+      }),
+    );
+    if (!webhooksEnabled) return;
+    pending.push(
+      delivery.deliverWebhook({ eventId, createdAt: entry.at, check }).catch(() => {
+        // Given up after three days of retries: the failure stays in history; the check goes on.
+      }),
+    );
+  }
+
+  function transition(to: Status, event: string, actor: Actor, reason: string, change?: (s: CheckState) => CheckState): void {
+    let next = applyTransition(state!, to, { at: now(), event, actor, reason });
+    if (change) next = change(next);
+    // Every transition ends the claim and the SLA clock; a new review starts its own.
+    state = {
+      ...next,
+      claim: null,
+      slaDueAt: to === 'in_review' ? new Date(Date.now() + durations.reviewSlaMs).toISOString() : null,
+      verification: to === 'awaiting_documents' || to === 'in_review' || to === 'escalated' ? next.verification : null,
+    };
+    publish(state);
+  }
+
+  /** Writes every later version of the state to the read model, in order, one at a time. */
+  void (async () => {
+    for (;;) {
+      await wf.condition(() => state !== undefined && state.version > projectedVersion);
+      const snapshot = state!;
+      await store.projectCheck({ check: snapshot });
+      projectedVersion = snapshot.version;
+    }
+  })();
 
   // ---- messages -----------------------------------------------------------
   wf.setHandler(stateQuery, () => {
@@ -68,11 +155,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     {
       validator: ({ bodyHash }) => {
         if (bodyHash !== input.bodyHash) {
-          throw wf.ApplicationFailure.create({
-            type: failureTypes.orderConflict,
-            message: `order ${order.orderId} was already submitted with a different body`,
-            nonRetryable: true,
-          });
+          throw failure(failureTypes.orderConflict, `order ${order.orderId} was already submitted with a different body`);
         }
       },
     },
@@ -80,7 +163,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
 
   wf.setHandler(
     cancelUpdate,
-    async ({ reason, actor }) => {
+    async ({ reason, actor }: CancelRequest) => {
       await wf.condition(() => state !== undefined);
       if (state!.status !== 'cancelled') transition('cancelled', 'cancelled', actor, reason);
       return state!;
@@ -88,50 +171,193 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     {
       validator: (_request: CancelRequest) => {
         if (state && isFinal(state.status) && state.status !== 'cancelled') {
-          throw invalidState(`the check already ended ${state.status}`);
+          throw failure(failureTypes.invalidState, `the check already ended ${state.status}`);
         }
       },
     },
   );
 
-  // ---- projection and webhooks -------------------------------------------
-  let projectedVersion = 0;
-  let webhooksEnabled = false;
-  const webhooks: Promise<unknown>[] = [];
+  wf.setHandler(
+    documentReceivedUpdate,
+    async (doc: DocumentReceived) => {
+      const received: DocumentState = {
+        documentId: doc.documentId,
+        kind: doc.kind,
+        round: doc.round,
+        status: 'processing',
+        reason: null,
+        uploadedAt: doc.uploadedAt,
+        flags: [],
+        duplicates: [],
+      };
+      touch((s) => ({ ...s, documents: [...s.documents, received] }));
+      pending.push(processDocument(received));
+      return received;
+    },
+    {
+      validator: (doc: DocumentReceived) => {
+        const s = state;
+        if (!s || s.status !== 'awaiting_documents' || !s.verification || s.verification.round !== doc.round) {
+          throw failure(failureTypes.invalidState, 'this check is not waiting for documents from this link');
+        }
+        if (!s.verification.requested.includes(doc.kind)) {
+          throw failure(failureTypes.invalidRequest, `"${doc.kind}" was not requested (requested: ${s.verification.requested.join(', ')})`);
+        }
+        if (s.documents.some((d) => d.documentId === doc.documentId)) return; // a retried call: the handler is idempotent below
+        if (s.documents.filter((d) => d.round === doc.round).length >= MAX_DOCUMENTS_PER_ROUND) {
+          throw failure(failureTypes.invalidState, `no more than ${MAX_DOCUMENTS_PER_ROUND} uploads per request`);
+        }
+      },
+    },
+  );
 
-  /** One signed event per transition, delivered at least once; never blocks the check. */
-  function publish(check: CheckState): void {
-    if (!webhooksEnabled) return;
-    const entry = check.timeline[check.timeline.length - 1];
-    webhooks.push(
-      delivery.deliverWebhook({ eventId: `${checkId}.${entry.seq}`, createdAt: entry.at, check }).catch(() => {
-        // Given up after three days of retries: the failure stays in history; the check goes on.
-      }),
+  wf.setHandler(
+    claimUpdate,
+    async ({ reviewerId, role }: ClaimRequest) => {
+      const claim = { assignee: reviewerId, role, leaseExpiresAt: new Date(Date.now() + durations.claimLeaseMs).toISOString() };
+      touch((s) => ({ ...s, claim }));
+      pending.push(store.auditEvent({ checkId, at: now(), actor: { type: 'reviewer', id: reviewerId, role }, action: 'case.claimed', detail: { leaseExpiresAt: claim.leaseExpiresAt } }));
+      return claim;
+    },
+    {
+      validator: ({ reviewerId, role }: ClaimRequest) => {
+        const s = state;
+        if (!s || (s.status !== 'in_review' && s.status !== 'escalated')) {
+          throw failure(failureTypes.invalidState, `a case that is ${s?.status ?? 'being scored'} cannot be claimed`);
+        }
+        if (s.status === 'escalated' && role === 'reviewer') {
+          throw failure(failureTypes.forbidden, 'escalated cases are for senior reviewers');
+        }
+        const held = s.claim && Date.parse(s.claim.leaseExpiresAt) > Date.now() && s.claim.assignee !== reviewerId;
+        if (held && role !== 'admin') {
+          throw failure(failureTypes.alreadyClaimed, `claimed by ${s.claim!.assignee} until ${s.claim!.leaseExpiresAt}`);
+        }
+      },
+    },
+  );
+
+  wf.setHandler(
+    decideUpdate,
+    async (request: DecisionRequest) => {
+      const actor: Actor = { type: 'reviewer', id: request.reviewerId, role: request.role };
+      pending.push(
+        store.auditEvent({
+          checkId,
+          at: now(),
+          actor,
+          action: `decision.${request.action}`,
+          detail: { reason: request.reason, ...(request.requested ? { requested: request.requested } : {}) },
+        }),
+      );
+      if (request.action === 'request_documents') {
+        await requestDocuments(request.requested!, actor, request.reason);
+      } else {
+        const event = request.action === 'report' ? 'reported' : request.action === 'escalate' ? 'escalated' : actionTarget[request.action];
+        transition(actionTarget[request.action], event, actor, request.reason);
+      }
+      return state!;
+    },
+    {
+      validator: (request: DecisionRequest) => {
+        if (!state) throw failure(failureTypes.invalidState, 'the check is being scored');
+        if (!request.reason?.trim()) throw failure(failureTypes.invalidRequest, 'a reason is required');
+        const problem = decisionProblem(state, { ...request, now: Date.now() });
+        if (problem) throw failure(problem.code, problem.message);
+      },
+    },
+  );
+
+  wf.setHandler(duplicateSignal, ({ documentId, match }) => {
+    if (!state) return;
+    const known = state.documents.find((d) => d.documentId === documentId);
+    if (!known || known.duplicates.some((m) => m.documentId === match.documentId)) return;
+    touch((s) => ({
+      ...s,
+      documents: s.documents.map((d) =>
+        d.documentId === documentId ? { ...d, flags: unique([...d.flags, 'duplicate']), duplicates: [...d.duplicates, match] } : d,
+      ),
+    }));
+  });
+
+  // ---- documents ------------------------------------------------------------
+  async function processDocument(doc: DocumentState): Promise<void> {
+    let result: Awaited<ReturnType<CheckActivities['processDocument']>>;
+    try {
+      result = await documentsQueue.processDocument({ documentId: doc.documentId, checkId, orderId: order.orderId, kind: doc.kind });
+    } catch {
+      result = { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
+    }
+    touch((s) => ({
+      ...s,
+      documents: s.documents.map((d) =>
+        d.documentId === doc.documentId
+          ? { ...d, status: result.status, reason: result.reason, flags: result.flags, duplicates: result.duplicates.map(({ orderId: _o, ...m }) => m) }
+          : d,
+      ),
+    }));
+    // The other customer's check learns it too (its workflow is the only writer of its state).
+    for (const match of result.duplicates) {
+      const other = wf.getExternalWorkflowHandle(`fraud-check/${match.orderId}`);
+      pending.push(
+        other
+          .signal(duplicateSignal, {
+            documentId: match.documentId,
+            match: { checkId, documentId: doc.documentId, distance: match.distance, exact: match.exact },
+          })
+          .catch(() => undefined), // that check is gone (purged): nothing to flag
+      );
+    }
+    if (result.duplicates.length > 0 && !state!.risk.reasons.some((r) => r.code === 'DUPLICATE_DOCUMENT')) {
+      touch((s) => {
+        const score = Math.min(100, s.risk.score + DUPLICATE_DOCUMENT_POINTS);
+        const reasons = [
+          ...s.risk.reasons,
+          { code: 'DUPLICATE_DOCUMENT', points: DUPLICATE_DOCUMENT_POINTS, detail: `a ${doc.kind} document matches one on ${result.duplicates.length} other check(s)` },
+        ].sort((a, b) => b.points - a.points);
+        return { ...s, risk: { ...s.risk, score, band: bandFor(score, ruleset.bands), reasons } };
+      });
+    }
+    if (state!.status === 'awaiting_documents' && allRequestedAccepted(state!)) {
+      transition('in_review', 'documents_received', system, 'every requested document was accepted');
+    }
+  }
+
+  async function requestDocuments(requested: DocumentKind[], actor: Actor, reason: string): Promise<void> {
+    const round = (state!.verification?.round ?? 0) + 1;
+    const startedAt = now();
+    const expiresAt = new Date(Date.now() + durations.uploadDeadlineMs).toISOString();
+    // The token must work before anyone hears about it.
+    await store.openVerificationRound({ checkId, orderId: order.orderId, round, expiresAt });
+    transition('awaiting_documents', 'documents_requested', actor, reason, (s) => ({
+      ...s,
+      verification: { round, requested: unique(requested), startedAt, expiresAt, remindersSent: 0 },
+    }));
+    notify(0);
+  }
+
+  function notify(reminder: number): void {
+    const v = state!.verification!;
+    pending.push(
+      delivery
+        .sendVerificationEmail({ checkId, orderId: order.orderId, round: v.round, requested: v.requested, expiresAt: v.expiresAt, reminder })
+        .catch(() => undefined),
     );
   }
 
-  function transition(to: Status, event: string, actor: Actor, reason: string): void {
-    state = applyTransition(state!, to, { at: now(), event, actor, reason });
-    publish(state);
-  }
-
-  /** Writes every later version of the state to the read model, in order, one at a time. */
-  void (async () => {
-    for (;;) {
-      await wf.condition(() => state !== undefined && state.version > projectedVersion);
-      const snapshot = state!;
-      await projection.projectCheck({ check: snapshot });
-      projectedVersion = snapshot.version;
-    }
-  })();
-
   // ---- score and decide: one local activity, in the first workflow task ----
   // (it also writes the read model and the token, so both exist before the caller hears the decision)
-  const decision = await local.decide({ checkId, order, at: now(), uploadDeadlineMs: durations.uploadDeadlineMs });
+  const decision = await local.decide({
+    checkId,
+    order,
+    at: now(),
+    uploadDeadlineMs: durations.uploadDeadlineMs,
+    reviewSlaMs: durations.reviewSlaMs,
+  });
   webhooksEnabled = decision.webhooks;
   projectedVersion = decision.check.version;
   state = decision.check;
   publish(state);
+  if (state.status === 'awaiting_documents') notify(0);
 
   // ---- wait for messages and timers until final ---------------------------
   while (!isFinal(state.status)) {
@@ -143,28 +369,47 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
       continue;
     }
     if (await wf.condition(hasChanged, Math.max(1, Date.parse(timer.at) - Date.now()))) continue;
-    if (timer.kind === 'upload_deadline') {
-      transition('expired', 'expired', system, 'the upload deadline passed without the requested documents');
+    switch (timer.kind) {
+      case 'reminder':
+        touch((s) => ({ ...s, verification: { ...s.verification!, remindersSent: s.verification!.remindersSent + 1 } }));
+        notify(state.verification!.remindersSent);
+        break;
+      case 'upload_deadline':
+        transition('expired', 'expired', system, 'the upload deadline passed without the requested documents');
+        break;
+      case 'review_sla':
+        transition('escalated', 'sla_escalated', system, 'nobody decided the case within the review SLA');
+        break;
     }
   }
 
   // ---- retention ------------------------------------------------------------
-  await wf.condition(() => projectedVersion >= state!.version);
+  await wf.condition(() => projectedVersion >= state!.version && wf.allHandlersFinished());
   await wf.sleep(durations.retentionMs);
-  await projection.purgeCheck({ checkId, orderId: order.orderId });
-  await Promise.all(webhooks);
+  await store.purgeCheck({ checkId, orderId: order.orderId });
+  await Promise.all(pending);
 }
 
-type TimerKind = 'upload_deadline';
+type TimerKind = 'reminder' | 'upload_deadline' | 'review_sla';
 
-/** The next timer the check is waiting for, derived from its state. */
-function nextTimer(state: CheckState, _durations: Durations): { kind: TimerKind; at: string } | undefined {
-  if (state.status === 'awaiting_documents' && state.verification) {
-    return { kind: 'upload_deadline', at: state.verification.expiresAt };
+/** The next timer the check waits for, derived from its state (pure). */
+export function nextTimer(state: CheckState, durations: Durations): { kind: TimerKind; at: string } | undefined {
+  const v = state.verification;
+  if (state.status === 'awaiting_documents' && v) {
+    const reminderAt = Date.parse(v.startedAt) + (v.remindersSent + 1) * durations.reminderIntervalMs;
+    if (reminderAt < Date.parse(v.expiresAt)) return { kind: 'reminder', at: new Date(reminderAt).toISOString() };
+    return { kind: 'upload_deadline', at: v.expiresAt };
   }
+  if (state.status === 'in_review' && state.slaDueAt) return { kind: 'review_sla', at: state.slaDueAt };
   return undefined;
 }
 
-function invalidState(message: string): wf.ApplicationFailure {
-  return wf.ApplicationFailure.create({ type: failureTypes.invalidState, message, nonRetryable: true });
+function failure(type: string, message: string): wf.ApplicationFailure {
+  return wf.ApplicationFailure.create({ type, message, nonRetryable: true });
 }
+
+function unique<T>(values: T[]): T[] {
+  return [...new Set(values)];
+}
+
+export { MAX_VERIFICATION_ROUNDS };

@@ -1,9 +1,12 @@
 /**
  * The messages a check workflow takes: every change to a check goes through one
  * of these, and the workflow applies them one at a time (one writer per check).
+ * Updates answer their caller; validators refuse impossible requests before
+ * anything is recorded.
  */
-import { defineQuery, defineUpdate } from '@temporalio/workflow';
-import type { Actor, CheckState } from '../domain/check';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Actor, CheckState, Claim, DocumentState, DuplicateMatch, ReviewAction } from '../domain/check';
+import type { DocumentKind } from '../domain/order';
 
 export interface SubmitRequest {
   /** Unique per API call: tells the call that created the workflow from those that joined it. */
@@ -22,12 +25,47 @@ export interface CancelRequest {
   actor: Actor;
 }
 
-/** Error types the API maps to HTTP answers (ApplicationFailure.type). */
+export interface DocumentReceived {
+  documentId: string;
+  kind: DocumentKind;
+  /** The verification round of the token it was uploaded with. */
+  round: number;
+  uploadedAt: string;
+}
+
+export interface ClaimRequest {
+  reviewerId: string;
+  role: string;
+}
+
+export interface DecisionRequest {
+  action: ReviewAction;
+  reason: string;
+  requested?: DocumentKind[];
+  reviewerId: string;
+  role: string;
+}
+
+export interface DuplicateNotice {
+  /** This check's document that another check's upload matched. */
+  documentId: string;
+  match: DuplicateMatch;
+}
+
+/** Error types the API maps to HTTP answers (ApplicationFailure.type → HTTP status). */
 export const failureTypes = {
   orderConflict: 'order_conflict',
   invalidState: 'invalid_state',
+  alreadyClaimed: 'already_claimed',
+  claimRequired: 'claim_required',
+  forbidden: 'forbidden',
+  invalidRequest: 'invalid_request',
 } as const;
 
 export const submitUpdate = defineUpdate<SubmitResult, [SubmitRequest]>('submit');
 export const cancelUpdate = defineUpdate<CheckState, [CancelRequest]>('cancel');
+export const documentReceivedUpdate = defineUpdate<DocumentState, [DocumentReceived]>('documentReceived');
+export const claimUpdate = defineUpdate<Claim, [ClaimRequest]>('claim');
+export const decideUpdate = defineUpdate<CheckState, [DecisionRequest]>('decide');
+export const duplicateSignal = defineSignal<[DuplicateNotice]>('duplicateFound');
 export const stateQuery = defineQuery<CheckState>('state');

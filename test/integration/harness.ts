@@ -12,6 +12,48 @@ import path from 'node:path';
 import { startStack, type Stack } from '../../stack';
 import { freePort } from '../../stack/processes';
 import { startService, type Service } from '../../stack/services';
+import { SMTPServer } from 'smtp-server';
+import { signReviewerToken } from '../../api/reviewerAuth';
+import type { Role } from '../../domain/roles';
+
+export interface ReceivedMail {
+  to: string[];
+  raw: string;
+}
+
+/** A real SMTP server in the test process: the worker sends verification e-mail to it. */
+export class MailCatcher {
+  readonly messages: ReceivedMail[] = [];
+  private server?: SMTPServer;
+  url = '';
+
+  async start(): Promise<void> {
+    this.server = new SMTPServer({
+      authOptional: true,
+      disabledCommands: ['STARTTLS'],
+      logger: false,
+      onData: (stream, session, callback) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c));
+        stream.on('end', () => {
+          this.messages.push({ to: session.envelope.rcptTo.map((r) => r.address), raw: Buffer.concat(chunks).toString('utf8') });
+          callback();
+        });
+      },
+    });
+    const port = await freePort();
+    await new Promise<void>((resolve) => this.server!.listen(port, '127.0.0.1', resolve));
+    this.url = `smtp://127.0.0.1:${port}`;
+  }
+
+  to(address: string): ReceivedMail[] {
+    return this.messages.filter((m) => m.to.includes(address));
+  }
+
+  async stop(): Promise<void> {
+    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+  }
+}
 
 export interface ReceivedWebhook {
   id: string;
@@ -67,6 +109,7 @@ export interface Harness {
   reviewerSecret: string;
   webhookSecret: string;
   webhooks: WebhookReceiver;
+  mail: MailCatcher;
   stack: Stack;
   env: NodeJS.ProcessEnv;
   dataDir: string;
@@ -74,6 +117,11 @@ export interface Harness {
   /** Another API process on the same servers, with its own settings (e.g. a short UPLOAD_DEADLINE). */
   startApi(env: NodeJS.ProcessEnv): Promise<{ baseUrl: string; service: Service }>;
   restartWorker(): Promise<Service>;
+  /** The `documents` task queue runs in its own worker process (as in production). */
+  stopDocumentsWorker(): Promise<void>;
+  startDocumentsWorker(): Promise<void>;
+  /** A reviewer token signed with the test REVIEWER_JWT_SECRET. */
+  token(sub: string, role: Role): Promise<string>;
 }
 
 let harness: Promise<Harness> | undefined;
@@ -90,6 +138,10 @@ async function start(): Promise<Harness> {
   const webhooks = new WebhookReceiver();
   await webhooks.start();
   cleanups.push(() => webhooks.stop());
+
+  const mail = new MailCatcher();
+  await mail.start();
+  cleanups.push(() => mail.stop());
 
   const stack = await startStack({
     dataDir,
@@ -110,14 +162,20 @@ async function start(): Promise<Harness> {
     DOCUMENT_KEY: randomBytes(32).toString('base64'),
     WEBHOOK_URL: webhooks.url,
     WEBHOOK_SECRET: webhookSecret,
+    SMTP_URL: mail.url,
     LOG_LEVEL: 'warn',
   };
 
-  let worker = await startService('worker', 'worker/main.ts', env, { logDir: stack.logDir });
+  const checksEnv = { ...env, WORKER_TASK_QUEUES: 'checks' };
+  const documentsEnv = { ...env, WORKER_TASK_QUEUES: 'documents' };
+  let [worker, documentsWorker] = await Promise.all([
+    startService('worker', 'worker/main.ts', checksEnv, { logDir: stack.logDir }),
+    startService('documents-worker', 'worker/main.ts', documentsEnv, { logDir: stack.logDir }),
+  ]);
   const services: Service[] = [];
   cleanups.push(async () => {
     for (const s of services) await s.stop();
-    await worker.stop();
+    await Promise.all([worker.stop(), documentsWorker?.stop()]);
   });
 
   const startApi = async (extra: NodeJS.ProcessEnv) => {
@@ -134,6 +192,7 @@ async function start(): Promise<Harness> {
     reviewerSecret,
     webhookSecret,
     webhooks,
+    mail,
     stack,
     env,
     dataDir,
@@ -143,9 +202,16 @@ async function start(): Promise<Harness> {
     startApi,
     async restartWorker() {
       await worker.stop('SIGKILL');
-      worker = await startService('worker', 'worker/main.ts', env, { logDir: stack.logDir });
+      worker = await startService('worker', 'worker/main.ts', checksEnv, { logDir: stack.logDir });
       return worker;
     },
+    async stopDocumentsWorker() {
+      await documentsWorker.stop('SIGKILL');
+    },
+    async startDocumentsWorker() {
+      documentsWorker = await startService('documents-worker', 'worker/main.ts', documentsEnv, { logDir: stack.logDir });
+    },
+    token: (sub: string, role: Role) => signReviewerToken(reviewerSecret, { sub, role, expiresIn: '1h' }),
   };
 }
 

@@ -1,0 +1,118 @@
+/**
+ * Appending to and reading a check's audit trail (domain/audit.ts) in the
+ * database (models/audit.ts). Plain async functions: the API calls them for
+ * document views and claims, the worker registers them as activities.
+ *
+ * Concurrency: no transactions and no safe read-modify-write on FerretDB, so an
+ * append reads the chain's tail, builds the next entry and inserts it with
+ * `_id` = `<checkId>:<seq>`. Two writers that read the same tail collide on
+ * that `_id` (E11000); the loser re-reads the new tail and tries the next seq.
+ * The chain therefore never forks and never has gaps.
+ *
+ * Idempotency (`{ idempotencyKey }`): a unique index on a `key` field cannot be
+ * used (FerretDB ignores `sparse` and has no partial indexes, so every entry
+ * without a key would collide on null), and a key-derived `_id` would give up
+ * the seq guard. Instead the key is stored, unindexed, on the entry, and every
+ * append attempt — which reads all of the check's entries anyway to find the
+ * tail — first looks for an entry with that key and returns it if found. This
+ * is exact for the retry that follows a finished attempt (a Temporal activity
+ * retry, a client resend). For two concurrent appends with one key: both cannot
+ * take the same seq (the `_id` guard), and the loser's re-read sees the
+ * winner's entry; the one remaining gap is a database whose single find is not
+ * a snapshot and misses an older entry while seeing a newer one (not the case
+ * for FerretDB on PostgreSQL, where one query is one snapshot).
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Context } from '@temporalio/activity';
+import { nextEntry, type AuditEntry, type AuditFields } from '../domain/audit';
+import { AuditModel, auditId } from '../models/audit';
+import { isDuplicateKey } from '../models';
+
+export const MAX_APPEND_ATTEMPTS = 20;
+
+export interface AppendOptions {
+  /** Same key on the same check → the entry appended the first time, not a second one. */
+  idempotencyKey?: string;
+}
+
+interface StoredAudit extends AuditEntry {
+  _id: string;
+  key?: string;
+}
+
+function toEntry(doc: StoredAudit): AuditEntry {
+  const { checkId, seq, at, actor, action, detail, prevHash, hash } = doc;
+  const plainActor = { type: actor.type, ...(actor.id != null ? { id: actor.id } : {}), ...(actor.role != null ? { role: actor.role } : {}) };
+  return { checkId, seq, at, actor: plainActor, action, detail: detail ?? {}, prevHash, hash };
+}
+
+export async function appendAudit(fields: AuditFields, options: AppendOptions = {}): Promise<AuditEntry> {
+  const key = options.idempotencyKey;
+  if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 200)) {
+    throw new TypeError('idempotencyKey must be a non-empty string of at most 200 characters');
+  }
+  for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
+    // Only top-level equality is index-served, and sorts are not pushed down: read the (small) set, pick the tail here.
+    const heads = await AuditModel.find({ checkId: fields.checkId }, { seq: 1, hash: 1, key: 1 })
+      .lean<Array<{ _id: string; seq: number; hash: string; key?: string }>>()
+      .exec();
+    if (key !== undefined) {
+      const earlier = heads.find((h) => h.key === key);
+      if (earlier) {
+        const doc = await AuditModel.findById(earlier._id).lean<StoredAudit>().exec();
+        if (doc) return toEntry(doc);
+      }
+    }
+    let tail: { seq: number; hash: string } | undefined;
+    for (const h of heads) if (!tail || h.seq > tail.seq) tail = h;
+    const entry = nextEntry(tail && { checkId: fields.checkId, seq: tail.seq, hash: tail.hash }, fields);
+    try {
+      await AuditModel.create({ _id: auditId(entry.checkId, entry.seq), ...entry, ...(key !== undefined ? { key } : {}) });
+      return entry;
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      // Another writer took this seq: back off a little (more with each collision) and read the new tail.
+      await sleep(Math.floor(Math.random() * 5 * attempt));
+    }
+  }
+  throw new Error(`could not append to the audit trail of ${fields.checkId}: ${MAX_APPEND_ATTEMPTS} concurrent writers won first`);
+}
+
+/** A check's audit trail in chain order (verify it with `verifyChain`). */
+export async function readAudit(checkId: string): Promise<AuditEntry[]> {
+  const docs = await AuditModel.find({ checkId }).lean<StoredAudit[]>().exec();
+  return docs.map(toEntry).sort((a, b) => a.seq - b.seq);
+}
+
+/**
+ * The idempotency key of the running activity, stable across its retries:
+ * `<runId>/<activityId>`. Undefined outside an activity (an API call).
+ */
+function activityKey(): string | undefined {
+  try {
+    const { workflowExecution, activityId } = Context.current().info;
+    return workflowExecution ? `${workflowExecution.runId}/${activityId}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export type AuditEventInput = AuditFields & {
+  /** A stable id of the event (e.g. the webhook event id `<checkId>.<timeline seq>`): the idempotency key. */
+  eventId?: string;
+};
+
+/**
+ * The workflow's activity: appends once however often Temporal retries it. The
+ * key is `eventId` when given, else the activity's own `<runId>/<activityId>`.
+ */
+export async function auditEvent(input: AuditEventInput): Promise<AuditEntry> {
+  const { eventId, ...fields } = input;
+  const key = eventId !== undefined ? `event:${eventId}` : activityKey();
+  return appendAudit(fields, key !== undefined ? { idempotencyKey: key } : {});
+}
+
+/** The activities object for the worker. */
+export function createAuditActivities() {
+  return { appendAudit, readAudit, auditEvent };
+}

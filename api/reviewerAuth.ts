@@ -1,0 +1,161 @@
+/**
+ * Authentication of reviewers: `Authorization: Bearer <JWT>`. Tokens are HS256
+ * with REVIEWER_JWT_SECRET or, when REVIEWER_JWKS_URL is set, RS256/ES256 from
+ * an identity provider's key set (both accepted; the header's `alg` picks the
+ * key source, and each source is held to its own algorithms, so an HS256 token
+ * is never checked against a public key nor the reverse). Claims: `sub` (the
+ * reviewer id), `role`, `exp`, all required. `issuer`/`audience`, when given,
+ * are required of the identity provider's tokens; the HS256 tokens are our own
+ * (only holders of the secret can make them) and carry neither.
+ */
+import type { RequestHandler } from 'express';
+import {
+  SignJWT,
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  type ProtectedHeaderParameters,
+} from 'jose';
+import { isRole, roleAtLeast, type Role } from '../domain/roles';
+import { bearer } from './auth';
+import { ApiError } from './errors';
+
+export { roleAtLeast };
+export type { Role };
+
+export interface ReviewerAuthOptions {
+  /** REVIEWER_JWT_SECRET: the HS256 key. */
+  secret: string;
+  /** REVIEWER_JWKS_URL: an identity provider's JWKS, for RS256/ES256 tokens. */
+  jwksUrl?: string;
+  /** Required `iss` of JWKS-verified tokens. */
+  issuer?: string;
+  /** Required `aud` of JWKS-verified tokens. */
+  audience?: string;
+}
+
+export interface Reviewer {
+  id: string;
+  role: Role;
+}
+
+const HMAC_ALG = 'HS256';
+const JWKS_ALGS = ['RS256', 'ES256'];
+const CLOCK_TOLERANCE_SECONDS = 5;
+const MAX_SUB_LENGTH = 128;
+
+const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
+
+/** The key source could not be reached or read: our problem, not the caller's token. */
+class KeySourceError extends Error {}
+
+function secretKey(secret: string): Uint8Array {
+  if (typeof secret !== 'string' || secret.length === 0) throw new TypeError('requireReviewer: a non-empty secret is required');
+  return new TextEncoder().encode(secret);
+}
+
+/** The JWKS resolver, with fetch and parse failures told apart from "no such key". */
+function jwksResolver(jwksUrl: string): JWTVerifyGetKey {
+  const remote = createRemoteJWKSet(new URL(jwksUrl), { timeoutDuration: 5_000, cooldownDuration: 30_000, cacheMaxAge: 10 * 60_000 });
+  return async (header, token) => {
+    try {
+      return await remote(header, token);
+    } catch (error) {
+      if (error instanceof joseErrors.JWKSNoMatchingKey || error instanceof joseErrors.JWKSMultipleMatchingKeys) throw error;
+      throw new KeySourceError(error instanceof Error ? error.message : String(error));
+    }
+  };
+}
+
+function describe(error: unknown): string {
+  if (error instanceof joseErrors.JWTExpired) return 'token expired';
+  if (error instanceof joseErrors.JWTClaimValidationFailed) return `token claim check failed: ${error.claim} ${error.reason}`;
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed) return 'token signature is invalid';
+  if (error instanceof joseErrors.JWKSNoMatchingKey) return 'token signing key is not known';
+  if (error instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm is not allowed';
+  return 'token is malformed or invalid';
+}
+
+/** The reviewer of verified claims, or why not. */
+function reviewerOf(payload: JWTPayload): Reviewer | string {
+  const { sub, role } = payload as JWTPayload & { role?: unknown };
+  // eslint-disable-next-line no-control-regex
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUB_LENGTH || /[\u0000-\u001f\u007f]/.test(sub)) {
+    return `token sub claim is missing or invalid (a string of 1–${MAX_SUB_LENGTH} characters)`;
+  }
+  if (!isRole(role)) return 'token role claim is missing or unknown';
+  if (typeof payload.exp !== 'number') return 'token exp claim is missing';
+  return { id: sub, role };
+}
+
+/**
+ * Express middleware: verifies the reviewer's token and, with `minRole`,
+ * requires that role or above. Sets `res.locals.reviewer` and `res.locals.actor`.
+ */
+export function requireReviewer(options: ReviewerAuthOptions, minRole?: Role): RequestHandler {
+  const hmacKey = secretKey(options.secret);
+  const jwks = options.jwksUrl ? jwksResolver(options.jwksUrl) : undefined;
+  if (minRole !== undefined && !isRole(minRole)) throw new TypeError(`requireReviewer: unknown role ${String(minRole)}`);
+
+  return async (req, res, next) => {
+    const token = bearer(req.headers.authorization);
+    if (!token) return next(unauthorized('missing bearer reviewer token'));
+
+    let header: ProtectedHeaderParameters;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      return next(unauthorized('token is malformed'));
+    }
+
+    let payload: JWTPayload;
+    try {
+      if (header.alg === HMAC_ALG) {
+        ({ payload } = await jwtVerify(token, hmacKey, {
+          algorithms: [HMAC_ALG],
+          requiredClaims: ['exp', 'sub'],
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        }));
+      } else if (jwks && typeof header.alg === 'string' && JWKS_ALGS.includes(header.alg)) {
+        ({ payload } = await jwtVerify(token, jwks, {
+          algorithms: JWKS_ALGS,
+          requiredClaims: ['exp', 'sub'],
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+          ...(options.issuer ? { issuer: options.issuer } : {}),
+          ...(options.audience ? { audience: options.audience } : {}),
+        }));
+      } else {
+        return next(unauthorized(`token algorithm ${JSON.stringify(String(header.alg))} is not accepted`));
+      }
+    } catch (error) {
+      if (error instanceof KeySourceError) {
+        return next(new ApiError(503, 'temporarily_unavailable', 'the reviewer key set cannot be fetched right now; retry shortly'));
+      }
+      return next(unauthorized(describe(error)));
+    }
+
+    const reviewer = reviewerOf(payload);
+    if (typeof reviewer === 'string') return next(unauthorized(reviewer));
+    if (minRole && !roleAtLeast(reviewer.role, minRole)) {
+      return next(new ApiError(403, 'forbidden', `this needs the ${minRole} role or above; you are ${reviewer.role}`));
+    }
+    res.locals.reviewer = reviewer;
+    res.locals.actor = { type: 'reviewer', id: reviewer.id, role: reviewer.role };
+    next();
+  };
+}
+
+/** An HS256 reviewer token (dev banner, scripts, tests). `expiresIn`: jose time span, e.g. '12h', '15m'. */
+export async function signReviewerToken(secret: string, { sub, role, expiresIn = '12h' }: { sub: string; role: Role; expiresIn?: string }): Promise<string> {
+  if (!isRole(role)) throw new TypeError(`signReviewerToken: unknown role ${String(role)}`);
+  if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUB_LENGTH) throw new TypeError('signReviewerToken: sub must be 1–128 characters');
+  return new SignJWT({ role })
+    .setProtectedHeader({ alg: HMAC_ALG, typ: 'JWT' })
+    .setSubject(sub)
+    .setIssuedAt()
+    .setExpirationTime(expiresIn)
+    .sign(secretKey(secret));
+}
