@@ -40,6 +40,7 @@ COPY worker ./worker
 COPY web ./web
 COPY config ./config
 COPY lib ./lib
+COPY documents ./documents
 # The launcher's TypeScript only; stack/ferretdb (Go) is excluded by .dockerignore.
 COPY stack ./stack
 

@@ -15,7 +15,7 @@
  * only for download by reviewers.
  */
 import { createHash } from 'node:crypto';
-import sharp, { type Metadata } from 'sharp';
+import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { DocumentRejected, type QualityRejectionReason } from './errors';
 import { isImageType, sniffType } from './sniff';
 
@@ -175,50 +175,54 @@ export async function processImage(input: Buffer, opts: ImageOptions = {}): Prom
   const thumbMax = opts.thumbnailMaxSide ?? THUMBNAIL_MAX_SIDE;
   const header = await readImageHeader(input, { maxPixels });
 
+  // One strict decode of the untrusted bytes: auto-orient (before metadata is dropped),
+  // downscale, flatten any alpha onto white, sRGB 8-bit raw pixels. Nothing of the input's
+  // metadata survives raw output. Only failures here are the file's fault (→ DocumentRejected);
+  // the steps after it work on our own pixel buffer, so their errors are ours and propagate.
+  let decoded: { data: Buffer; info: OutputInfo };
   try {
-    // One strict decode: auto-orient (before metadata is dropped), downscale, flatten any alpha
-    // onto white, sRGB 8-bit raw pixels. Nothing of the input's metadata survives raw output.
-    const { data, info } = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error', sequentialRead: true })
+    decoded = await sharp(input, { limitInputPixels: maxPixels, failOn: 'error', sequentialRead: true })
       .rotate()
       .resize(previewMax, previewMax, { fit: 'inside', withoutEnlargement: true })
       .flatten({ background: '#ffffff' })
       .toColourspace('srgb')
       .raw({ depth: 'uchar' })
       .toBuffer({ resolveWithObject: true });
-    const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
-
-    const [preview, thumbnail, analysis, hashPixels] = await Promise.all([
-      sharp(data, raw).jpeg({ quality: opts.previewQuality ?? PREVIEW_QUALITY, mozjpeg: false }).toBuffer(),
-      sharp(data, raw)
-        .resize(thumbMax, thumbMax, { fit: 'inside', withoutEnlargement: true })
-        .jpeg({ quality: THUMBNAIL_QUALITY, mozjpeg: false })
-        .toBuffer(),
-      sharp(data, raw)
-        .resize(ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
-        .greyscale()
-        .raw()
-        .toBuffer({ resolveWithObject: true }),
-      sharp(data, raw).greyscale().resize(32, 32, { fit: 'fill' }).raw().toBuffer(),
-    ]);
-
-    const quality = measureQuality(analysis.data, analysis.info.width, analysis.info.height, analysis.info.channels, header);
-    const rejection = classifyQuality(quality);
-    return {
-      preview,
-      previewWidth: info.width,
-      previewHeight: info.height,
-      thumbnail,
-      width: header.width,
-      height: header.height,
-      format: header.format,
-      quality,
-      ...(rejection ? { rejection } : {}),
-      sha256: createHash('sha256').update(input).digest('hex'),
-      phash: dctHash(hashPixels, 32),
-    };
   } catch (err) {
     throw rejectFromSharp(err);
   }
+  const { data, info } = decoded;
+  const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
+
+  const [preview, thumbnail, analysis, hashPixels] = await Promise.all([
+    sharp(data, raw).jpeg({ quality: opts.previewQuality ?? PREVIEW_QUALITY, mozjpeg: false }).toBuffer(),
+    sharp(data, raw)
+      .resize(thumbMax, thumbMax, { fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality: THUMBNAIL_QUALITY, mozjpeg: false })
+      .toBuffer(),
+    sharp(data, raw)
+      .resize(ANALYSIS_MAX_SIDE, ANALYSIS_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
+      .greyscale()
+      .raw()
+      .toBuffer({ resolveWithObject: true }),
+    sharp(data, raw).greyscale().resize(32, 32, { fit: 'fill' }).raw().toBuffer(),
+  ]);
+
+  const quality = measureQuality(analysis.data, analysis.info.width, analysis.info.height, analysis.info.channels, header);
+  const rejection = classifyQuality(quality);
+  return {
+    preview,
+    previewWidth: info.width,
+    previewHeight: info.height,
+    thumbnail,
+    width: header.width,
+    height: header.height,
+    format: header.format,
+    quality,
+    ...(rejection ? { rejection } : {}),
+    sha256: createHash('sha256').update(input).digest('hex'),
+    phash: dctHash(hashPixels, 32),
+  };
 }
 
 // --- quality --------------------------------------------------------------------------------

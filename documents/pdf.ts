@@ -60,7 +60,7 @@ const SCRIPT_NAMES = new Set(['JavaScript', 'JS', 'AA', 'Launch', 'XFA', 'RichMe
 const ATTACHMENT_NAMES = new Set(['EmbeddedFiles', 'EmbeddedFile', 'FileAttachment']);
 
 export interface PdfScan {
-  /** Distinct flagged names found, e.g. ['JavaScript', 'OpenAction'] (without the slash). */
+  /** Distinct flagged names found, e.g. ['JavaScript', 'JS'] (without the slash). */
   encrypted: string[];
   scripted: string[];
   attachments: string[];

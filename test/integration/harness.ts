@@ -153,7 +153,10 @@ async function start(): Promise<Harness> {
   const serviceKey = `sk_test_${randomBytes(8).toString('hex')}`;
   const reviewerSecret = randomBytes(32).toString('base64url');
   const webhookSecret = randomBytes(16).toString('hex');
+  // Links in e-mails and answers point at the main API, whichever process makes them.
+  const mainPort = await freePort();
   const env: NodeJS.ProcessEnv = {
+    PUBLIC_URL: `http://localhost:${mainPort}`,
     DATA_DIR: dataDir,
     TEMPORAL_ADDRESS: stack.temporalAddress,
     MONGODB_URI: stack.mongodbUri,
@@ -178,13 +181,13 @@ async function start(): Promise<Harness> {
     await Promise.all([worker.stop(), documentsWorker?.stop()]);
   });
 
-  const startApi = async (extra: NodeJS.ProcessEnv) => {
-    const port = await freePort();
+  const startApi = async (extra: NodeJS.ProcessEnv, fixedPort?: number) => {
+    const port = fixedPort ?? (await freePort());
     const service = await startService(`api-${port}`, 'api/main.ts', { ...env, ...extra, PORT: String(port) }, { logDir: stack.logDir });
     services.push(service);
     return { baseUrl: `http://127.0.0.1:${port}`, service };
   };
-  const main = await startApi({});
+  const main = await startApi({}, mainPort);
 
   return {
     baseUrl: main.baseUrl,

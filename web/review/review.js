@@ -231,8 +231,9 @@
     return text;
   }
 
+  /** `document.viewed` / `request_documents` -> "document viewed" / "request documents". */
   function humanize(code) {
-    return String(code).replace(/_/g, ' ');
+    return String(code).replace(/[._]/g, ' ');
   }
 
   // ------------------------------------------------------------------ flash messages
@@ -359,7 +360,15 @@
     if (response.status === 401) {
       signOut(message || 'Your session has expired or the token was refused. Please sign in again.');
     }
-    return new ApiError(response.status, code, message || `The request failed (HTTP ${response.status}).`);
+    return new ApiError(response.status, code, message ? sentence(message) : `The request failed (HTTP ${response.status}).`);
+  }
+
+  /** Server messages are lower-case fragments ("claim the case before deciding it"); show sentences. */
+  function sentence(text) {
+    const t = String(text).trim();
+    if (!t) return t;
+    const s = t[0].toUpperCase() + t.slice(1);
+    return /[.!?]$/.test(s) ? s : `${s}.`;
   }
 
   async function send(path, options) {
@@ -491,7 +500,7 @@
     const f = state.queue.filters;
     $('filter-band').value = f.band;
     $('filter-assignee').value = f.assignee;
-    $('filter-duplicate').checked = f.flag === 'duplicate';
+    $('filter-flag').value = f.flag;
   }
 
   function setFilters(change) {
@@ -603,11 +612,11 @@
         h('a', { href: caseHash(item.checkId), className: 'row-link' }, item.orderId || item.checkId),
         h('div', { className: 'muted small mono' }, item.checkId),
       ),
-      h('td', {}, badge(item.band || '—', BAND_TONES[item.band]), ' ', h('span', { className: 'score' }, item.score ?? '—')),
+      h('td', { className: 'nowrap' }, badge(item.band || '—', BAND_TONES[item.band]), ' ', h('span', { className: 'score' }, item.score ?? '—')),
       h('td', {}, badge(statusLabel(item.status), STATUS_TONES[item.status])),
       h('td', { className: 'num' }, fmtMoney(item.amount, item.currency)),
       h('td', {}, item.slaDueAt ? h('span', { 'data-sla-due': item.slaDueAt, className: 'sla' }) : h('span', { className: 'muted' }, '—')),
-      h('td', {}, h('span', { 'data-since': item.createdAt, title: fmtDateTime(item.createdAt) })),
+      h('td', { className: 'nowrap' }, h('span', { 'data-since': item.createdAt, title: fmtDateTime(item.createdAt) })),
       h('td', {}, assignee),
       h('td', { className: 'num' }, item.documentCount ?? '—'),
       h('td', { className: 'flags' }, flags.length ? flags : h('span', { className: 'muted' }, '—')),
@@ -1043,6 +1052,7 @@
     });
     return section(
       'Documents',
+      data.purged ? h('p', { className: 'notice notice-warn' }, 'The retention period has ended: the document contents were destroyed. Metadata remains.') : null,
       docs.length ? h('div', { className: 'doc-grid' }, docs.map((doc) => documentCard(data, doc))) : h('p', { className: 'muted' }, 'No documents uploaded.'),
     );
   }
@@ -1065,13 +1075,22 @@
   function documentCard(data, doc) {
     const [statusText, tone] = DOC_STATUS[doc.status] || [doc.status || '—', ''];
     const kindLabel = KIND_LABELS[doc.kind] || humanize(doc.kind || 'document');
-    const thumb = h('span', { className: 'thumb-placeholder' }, 'Loading…');
+    // Every content fetch is audited, so ask only for variants the API says exist.
+    const hasThumb = !Array.isArray(doc.variants) || doc.variants.includes('thumbnail');
+    const thumb = h('span', { className: 'thumb-placeholder' }, hasThumb ? 'Loading…' : isPdf(doc) ? 'PDF' : 'No preview');
     const thumbButton = h(
       'button',
-      { type: 'button', className: 'thumb-btn', 'aria-label': `Open ${kindLabel.toLowerCase()} document ${doc.documentId} larger`, onclick: (e) => openViewer(doc, 'preview', e.currentTarget) },
+      {
+        type: 'button',
+        className: `thumb-btn${hasThumb ? '' : ' no-thumb'}`,
+        'aria-label': `Open ${kindLabel.toLowerCase()} document ${doc.documentId} larger`,
+        disabled: !hasThumb || data.purged,
+        onclick: (e) => openViewer(doc, 'preview', e.currentTarget),
+      },
       thumb,
     );
-    loadThumbnail(data.checkId, doc, thumbButton, thumb);
+    if (data.purged) thumb.textContent = 'Destroyed';
+    else if (hasThumb) loadThumbnail(data.checkId, doc, thumbButton, thumb);
 
     const flags = (doc.flags || []).map((f) => badge(DOC_REASONS[f] || humanize(f), f.startsWith('duplicate') ? 'danger' : 'warn'));
     const q = doc.quality;
@@ -1117,11 +1136,15 @@
   }
 
   function documentActions(data, doc) {
+    if (data.purged) return null;
     const errorEl = h('p', { className: 'field-error', role: 'alert' });
     const buttons = [];
-    if (isPdf(doc)) {
-      const label = `PDF, ${doc.pages || '?'} page${doc.pages === 1 ? '' : 's'} — open original`;
-      buttons.push(h('button', { type: 'button', className: 'btn-link', onclick: () => openOriginal(data.checkId, doc, errorEl) }, label));
+    const pdfLabel = `PDF, ${doc.pages || '?'} page${doc.pages === 1 ? '' : 's'}`;
+    if (isPdf(doc) && isSenior()) {
+      buttons.push(h('button', { type: 'button', className: 'btn-link', onclick: () => openOriginal(data.checkId, doc, errorEl) }, `${pdfLabel} — open original`));
+    } else if (isPdf(doc)) {
+      // Originals need the senior role (API: document.original); say so rather than offer a 403.
+      buttons.push(h('span', { className: 'muted small' }, `${pdfLabel} — the original opens for senior reviewers and admins.`));
     } else if (isSenior()) {
       buttons.push(h('button', { type: 'button', className: 'btn btn-small', onclick: (e) => openViewer(doc, 'original', e.currentTarget) }, 'View original'));
     }
@@ -1218,7 +1241,7 @@
       h(
         'button',
         { type: 'button', id: 'claim', className: `btn ${mine ? '' : 'btn-primary'}`, disabled: !open || k.busy, onclick: claimCase, title: 'Claim (c)' },
-        mine ? 'Extend claim' : 'Claim',
+        mine && open ? 'Extend claim' : 'Claim',
         h('kbd', { className: 'key-hint', 'aria-hidden': 'true' }, 'c'),
       ),
       open ? null : h('p', { className: 'muted small' }, data.status === 'awaiting_documents' ? 'Waiting for the customer’s documents.' : 'This case is closed.'),
@@ -1629,7 +1652,7 @@
     }
     $('filter-band').addEventListener('change', (e) => setFilters({ band: e.target.value }));
     $('filter-assignee').addEventListener('change', (e) => setFilters({ assignee: e.target.value }));
-    $('filter-duplicate').addEventListener('change', (e) => setFilters({ flag: e.target.checked ? 'duplicate' : '' }));
+    $('filter-flag').addEventListener('change', (e) => setFilters({ flag: e.target.value }));
     $('refresh').addEventListener('click', () => loadQueue({ keepCount: true }));
     $('load-more').addEventListener('click', () => loadQueue({ append: true }));
 

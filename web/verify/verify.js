@@ -164,6 +164,14 @@
     return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
   }
 
+  /** Server messages are written lower-case ("the file is larger than 15 MB"); show them as sentences. */
+  function sentence(text) {
+    const t = String(text).trim();
+    if (!t) return t;
+    const s = t[0].toUpperCase() + t.slice(1);
+    return /[.!?]$/.test(s) ? s : `${s}.`;
+  }
+
   function reasonText(code) {
     return (code && REASONS[code]) || GENERIC_REASON;
   }
@@ -465,7 +473,7 @@
     if (response.status === 409) return showNotWaiting(null);
     if (!response.ok) {
       const err = parseError(text);
-      if (!state.data) setMessage(err.message || 'Something went wrong on our side. We will try again in a moment.', 'error');
+      if (!state.data) setMessage(err.message ? sentence(err.message) : 'Something went wrong on our side. We will try again in a moment.', 'error');
       state.pollTimer = setTimeout(refresh, 10000);
       return;
     }
@@ -609,12 +617,12 @@
     if (xhr.status === 404) return showGone();
     if (xhr.status === 409) {
       // The check moved on (e.g. the deadline passed): show where it is now.
-      state.errors.set(kind, err.message || 'This request is no longer waiting for documents.');
+      state.errors.set(kind, err.message ? sentence(err.message) : 'This request is no longer waiting for documents.');
       renderCard(kind);
       refreshSoon();
       return;
     }
-    let message = err.message;
+    let message = err.message ? sentence(err.message) : null;
     if (!message) {
       if (xhr.status === 413) message = 'This file is too large. Please upload a smaller photo or PDF.';
       else if (xhr.status === 415) message = 'We cannot accept this type of file. Please choose a JPEG, PNG or WebP photo, or a PDF.';
