@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { orderSchema, documentKinds } from '../domain/order';
 import { statuses } from '../domain/check';
 import { cancelSchema } from './routes/checks';
+import { decisionSchema } from './routes/review';
+import { queueQuerySchema } from './queue';
 
 const reason = z.object({ code: z.string(), points: z.number().int(), detail: z.string() });
 export const checkViewSchema = z.object({
@@ -72,6 +74,65 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
           requestBody: { required: true, content: json(cancelSchema) },
           responses: { '200': { description: 'the cancelled check', content: json(checkViewSchema) }, ...errors(400, 401, 404, 409) },
         },
+      },
+      '/v1/verification/{token}': {
+        get: {
+          summary: 'What is requested of the customer, what was received, and by when (the token is the credential)',
+          parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
+          responses: { '200': { description: 'the verification' }, ...errors(404) },
+        },
+      },
+      '/v1/verification/{token}/documents': {
+        post: {
+          summary: 'Upload one document (JPEG, PNG, WebP or PDF); checked by its bytes, encrypted, then processed',
+          parameters: [{ name: 'token', in: 'path', required: true, schema: { type: 'string' } }],
+          requestBody: {
+            required: true,
+            content: {
+              'multipart/form-data': {
+                schema: {
+                  type: 'object',
+                  required: ['kind', 'file'],
+                  properties: { kind: { type: 'string', enum: [...documentKinds] }, file: { type: 'string', format: 'binary' } },
+                },
+              },
+            },
+          },
+          responses: { '202': { description: 'accepted for processing' }, ...errors(400, 404, 409, 413, 415, 429) },
+        },
+      },
+      '/v1/review/cases': {
+        get: {
+          summary: 'The review queue, most urgent first',
+          security: [{ reviewerJwt: [] }],
+          parameters: Object.keys(queueQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          responses: { '200': { description: '{ items, nextCursor, counts }' }, ...errors(400, 401) },
+        },
+      },
+      '/v1/review/cases/{checkId}': {
+        get: { summary: 'The whole case', security: [{ reviewerJwt: [] }], responses: { '200': { description: 'the case' }, ...errors(401, 404) } },
+      },
+      '/v1/review/cases/{checkId}/claim': {
+        post: { summary: 'Claim the case for a lease', security: [{ reviewerJwt: [] }], responses: { '200': { description: '{ assignee, leaseExpiresAt }' }, ...errors(401, 403, 404, 409) } },
+      },
+      '/v1/review/cases/{checkId}/decision': {
+        post: {
+          summary: 'Decide a claimed case',
+          security: [{ reviewerJwt: [] }],
+          requestBody: { required: true, content: json(decisionSchema) },
+          responses: { '200': { description: 'the case after the decision' }, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      '/v1/review/cases/{checkId}/documents/{documentId}/content': {
+        get: {
+          summary: 'The document bytes (preview and thumbnail are metadata-free re-encodings); audited',
+          security: [{ reviewerJwt: [] }],
+          parameters: [{ name: 'variant', in: 'query', schema: { type: 'string', enum: ['preview', 'thumbnail', 'original'] } }],
+          responses: { '200': { description: 'bytes' }, ...errors(401, 403, 404) },
+        },
+      },
+      '/v1/review/cases/{checkId}/audit': {
+        get: { summary: 'The hash-chained audit trail and its verification', security: [{ reviewerJwt: [] }], responses: { '200': { description: '{ entries, verification }' }, ...errors(401, 404) } },
       },
       '/healthz': { get: { summary: 'process alive', responses: { '200': { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Temporal and database reachable', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },

@@ -1,0 +1,133 @@
+/**
+ * `npm run record:histories`: runs one check down each path of its life on a
+ * fresh embedded stack (short timers), and saves each finished workflow's
+ * history to test/replay/histories/. The replay test replays them against the
+ * current workflow code, so a change that breaks running checks fails CI.
+ * Re-record only for a deliberate, versioned (`patched`) change; keep the old
+ * files too.
+ */
+import { writeFileSync } from 'node:fs';
+import http from 'node:http';
+import path from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { execFileSync } from 'node:child_process';
+import { temporalBinary } from '../stack/binaries';
+import { benchTarget } from '../bench/lib';
+import { freePort } from '../stack/processes';
+import { signReviewerToken } from '../api/reviewerAuth';
+import { call } from '../test/integration/client';
+import { cleanOrder, fraudOrder, reviewOrder, suspiciousOrder } from '../test/fixtures/orders';
+import { differentJpeg } from '../test/fixtures/images';
+import sharp from 'sharp';
+
+const out = path.join(__dirname, '..', 'test', 'replay', 'histories');
+
+async function main(): Promise<void> {
+  const hookPort = await freePort();
+  const hooks = http.createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(204).end());
+  });
+  await new Promise<void>((r) => hooks.listen(hookPort, '127.0.0.1', r));
+  const target = await benchTarget({
+    UPLOAD_DEADLINE: '6s',
+    REMINDER_INTERVAL: '2s',
+    REVIEW_SLA: '3s',
+    RETENTION_PERIOD: '4s',
+    WEBHOOK_URL: `http://127.0.0.1:${hookPort}/hooks`,
+    WEBHOOK_SECRET: 'record',
+  });
+  const connection = await Connection.connect({ address: target.env.TEMPORAL_ADDRESS! });
+  const client = new Client({ connection });
+  const secret = target.env.REVIEWER_JWT_SECRET!;
+  const reviewer = await signReviewerToken(secret, { sub: 'rev_rec', role: 'reviewer' });
+  const senior = await signReviewerToken(secret, { sub: 'sen_rec', role: 'senior' });
+  const api = (method: string, p: string, token: string, json?: unknown) => call(target.baseUrl, method, p, { token, json });
+  const submit = async (order: { orderId: string }) => (await api('POST', '/v1/checks', target.serviceKey, order)).body;
+  const wait = async (orderId: string, status: string) => {
+    for (let i = 0; i < 300; i++) {
+      const c = (await api('GET', `/v1/checks/${orderId}`, target.serviceKey)).body;
+      if (c.status === status) return c;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`${orderId} never reached ${status}`);
+  };
+  const uploadAll = async (token: string, kinds: string[]) => {
+    for (const [i, kind] of kinds.entries()) {
+      const form = new FormData();
+      form.append('kind', kind);
+      const jpeg = await sharp(await differentJpeg()).modulate({ hue: 60 * (i + 1) + Math.floor(Math.random() * 50) }).jpeg().toBuffer();
+      form.append('file', new Blob([jpeg], { type: 'image/jpeg' }), 'p.jpg');
+      const res = await call(target.baseUrl, 'POST', `/v1/verification/${token}/documents`, { body: form });
+      if (res.status !== 202) throw new Error(`upload: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+  };
+  const decide = async (token: string, checkId: string, action: string, extra: Record<string, unknown> = {}) => {
+    await api('POST', `/v1/review/cases/${checkId}/claim`, token);
+    const res = await api('POST', `/v1/review/cases/${checkId}/decision`, token, { action, reason: `recorded ${action}`, ...extra });
+    if (res.status !== 200) throw new Error(`${action}: ${res.status} ${JSON.stringify(res.body)}`);
+  };
+
+  const scenarios: Record<string, () => Promise<string>> = {
+    'approved-at-once': async () => (await submit(cleanOrder())).orderId,
+    'blocked': async () => (await submit(fraudOrder())).orderId,
+    'cancelled-while-waiting': async () => {
+      const c = await submit(suspiciousOrder());
+      await api('POST', `/v1/checks/${c.orderId}/cancel`, target.serviceKey, { reason: 'customer cancelled' });
+      return c.orderId;
+    },
+    'expired-after-reminders': async () => (await submit(suspiciousOrder())).orderId,
+    'documents-then-approved': async () => {
+      const c = await submit(suspiciousOrder());
+      await uploadAll(c.verification.token, c.verification.requested);
+      await wait(c.orderId, 'in_review');
+      await decide(reviewer, c.checkId, 'approve');
+      return c.orderId;
+    },
+    'more-documents-then-rejected': async () => {
+      const c = await submit(reviewOrder());
+      await decide(reviewer, c.checkId, 'request_documents', { requested: ['address'] });
+      const waiting = await wait(c.orderId, 'awaiting_documents');
+      await uploadAll(waiting.verification.token, ['address']);
+      await wait(c.orderId, 'in_review');
+      await decide(reviewer, c.checkId, 'reject');
+      return c.orderId;
+    },
+    'sla-escalated-then-reported': async () => {
+      const c = await submit(reviewOrder());
+      await wait(c.orderId, 'escalated');
+      await decide(senior, c.checkId, 'report');
+      return c.orderId;
+    },
+    'escalated-then-approved': async () => {
+      const c = await submit(reviewOrder());
+      await decide(reviewer, c.checkId, 'escalate');
+      await decide(senior, c.checkId, 'approve');
+      return c.orderId;
+    },
+  };
+
+  try {
+    for (const [name, run] of Object.entries(scenarios)) {
+      const orderId = await run();
+      const handle = client.workflow.getHandle(`fraud-check/${orderId}`);
+      await handle.result(); // ends after the (short) retention period
+      // The CLI writes the same JSON that `historyFromJSON` reads (and the Temporal UI downloads).
+      const json = execFileSync(temporalBinary(), ['workflow', 'show', '--address', target.env.TEMPORAL_ADDRESS!, '-w', handle.workflowId, '-o', 'json'], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      writeFileSync(path.join(out, `${name}.json`), json);
+      process.stdout.write(`recorded ${name} (${(JSON.parse(json) as { events: unknown[] }).events.length} events)\n`);
+    }
+  } finally {
+    await connection.close();
+    await target.stop();
+    hooks.close();
+  }
+}
+
+main().catch((error) => {
+  process.stderr.write(`${(error as Error).stack}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,38 @@
+/**
+ * Determinism guard: saved histories of the check workflow (one per path of a
+ * check's life, recorded with `npm run record:histories`) must replay cleanly
+ * against the current workflow code. A change that would break running checks
+ * fails here; make such a change with `patched()` and keep the old histories.
+ */
+import { expect } from 'chai';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Worker } from '@temporalio/worker';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
+
+const dir = path.join(__dirname, 'histories');
+const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+
+describe('check workflow replays its saved histories', function () {
+  this.timeout(120_000);
+
+  it('has a history for every path', () => {
+    expect(files.map((f) => f.replace('.json', ''))).to.include.members([
+      'approved-at-once',
+      'blocked',
+      'cancelled-while-waiting',
+      'expired-after-reminders',
+      'documents-then-approved',
+      'more-documents-then-rejected',
+      'sla-escalated-then-reported',
+      'escalated-then-approved',
+    ]);
+  });
+
+  for (const file of files) {
+    it(`replays ${file}`, async () => {
+      const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
+      await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows'), replayName: file }, history);
+    });
+  }
+});

@@ -1,0 +1,44 @@
+/** Configuration parsing: durations, defaults, refusals. */
+import { expect } from 'chai';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseDuration } from '../../config/duration';
+import { ConfigError, loadConfig } from '../../config';
+import { canonicalJson } from '../../lib/crypto';
+
+describe('configuration', () => {
+  it('parses durations', () => {
+    expect(parseDuration('72h')).to.equal(72 * 3_600_000);
+    expect(parseDuration('30s')).to.equal(30_000);
+    expect(parseDuration('180d')).to.equal(180 * 86_400_000);
+    expect(parseDuration('1h30m')).to.equal(5_400_000);
+    expect(parseDuration('250ms')).to.equal(250);
+    for (const bad of ['', '72', 'h', '3 days', '-5s', '0s', '1h 30m']) expect(() => parseDuration(bad), bad).to.throw();
+  });
+
+  it('applies API.md defaults and keeps development secrets in DATA_DIR', () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const a = loadConfig({ DATA_DIR: dataDir });
+    expect(a.port).to.equal(3000);
+    expect(a.publicUrl).to.equal('http://localhost:3000');
+    expect(a.durations).to.deep.include({ uploadDeadlineMs: 72 * 3_600_000, reminderIntervalMs: 24 * 3_600_000, reviewSlaMs: 4 * 3_600_000 });
+    expect(a.documentKey).to.have.length(32);
+    const b = loadConfig({ DATA_DIR: dataDir, PORT: '8080' });
+    expect(b.serviceApiKeys).to.deep.equal(a.serviceApiKeys); // the same dev key on the next start
+    expect(b.publicUrl).to.equal('http://localhost:8080');
+  });
+
+  it('refuses what cannot work, saying why', () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    expect(() => loadConfig({ DATA_DIR: dataDir, UPLOAD_DEADLINE: 'soon' })).to.throw(ConfigError, /UPLOAD_DEADLINE/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, WEBHOOK_URL: 'http://x.test/h' })).to.throw(ConfigError, /WEBHOOK_SECRET/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production' })).to.throw(ConfigError, /required in production/);
+    expect(() => loadConfig({ DATA_DIR: dataDir, DOCUMENT_KEY: Buffer.alloc(16).toString('base64') })).to.throw(ConfigError, /32 bytes/);
+  });
+
+  it('hashes equal bodies equally whatever their key order', () => {
+    expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).to.equal('{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}');
+    expect(canonicalJson({ a: undefined, b: 1 })).to.equal('{"b":1}');
+  });
+});
