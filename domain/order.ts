@@ -88,5 +88,4 @@ export const orderSchema = z.object({
 export type Order = z.infer<typeof orderSchema>;
 export type Address = z.infer<typeof addressSchema>;
 
-export const documentKinds = ['identity', 'address', 'payment_ownership'] as const;
-export type DocumentKind = (typeof documentKinds)[number];
+export { documentKinds, type DocumentKind } from './kinds';

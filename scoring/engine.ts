@@ -15,7 +15,7 @@
  *      otherwise (velocity bursts, proxy, chargebacks, ...) -> review
  * `requested` (verify only): `identity` always, plus every `asks` of the fired rules.
  */
-import { documentKinds, type DocumentKind } from '../domain/order';
+import { documentKinds, type DocumentKind } from '../domain/kinds';
 import type { Action, Band, Reason, RiskAssessment, ScoreInput } from './types';
 import { extractFeatures } from './features';
 import { ruleset, type BandThreshold, type Rule, type Ruleset } from './rules';

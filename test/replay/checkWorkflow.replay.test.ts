@@ -7,14 +7,21 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Worker } from '@temporalio/worker';
+import { Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 
 const dir = path.join(__dirname, 'histories');
+const quiet = { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
 
 describe('check workflow replays its saved histories', function () {
   this.timeout(120_000);
+  let workflowBundle: WorkflowBundle;
+
+  before(async function () {
+    this.timeout(120_000);
+    workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet });
+  });
 
   it('has a history for every path', () => {
     expect(files.map((f) => f.replace('.json', ''))).to.include.members([
@@ -32,7 +39,7 @@ describe('check workflow replays its saved histories', function () {
   for (const file of files) {
     it(`replays ${file}`, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-      await Worker.runReplayHistory({ workflowsPath: require.resolve('../../workflows'), replayName: file }, history);
+      await Worker.runReplayHistory({ workflowBundle, replayName: file }, history);
     });
   }
 });
