@@ -9,7 +9,8 @@
 import { assess } from '../scoring';
 import type { VelocityCounts, VelocityDimension } from '../scoring/types';
 import type { Order } from '../domain/order';
-import { decidedState, type CheckState } from '../domain/check';
+import { decidedState, transitionAudit, type CheckState } from '../domain/check';
+import { auditEvent } from './audit';
 import { BlocklistModel, VelocityEventModel, isDuplicateKey } from '../models';
 import { pseudonym } from '../lib/crypto';
 
@@ -123,6 +124,7 @@ export function createScoringActivities(
           if (!isDuplicateKey(error)) throw error; // a retry: already recorded
         }),
         record(check, input.order),
+        auditEvent(transitionAudit(check.checkId, check.timeline[0])),
       ]);
       return { check, requested: risk.requested, webhooks: webhooksEnabled };
     },

@@ -279,3 +279,15 @@ export function allRequestedAccepted(state: Pick<CheckState, 'verification' | 'd
   if (!v) return false;
   return v.requested.every((kind) => state.documents.some((d) => d.round === v.round && d.kind === kind && d.status === 'accepted'));
 }
+
+/** The audit entry of a transition (the same for the workflow and the decision activity). */
+export function transitionAudit(checkId: string, entry: TimelineEntry) {
+  return {
+    checkId,
+    eventId: `${checkId}.${entry.seq}`,
+    at: entry.at,
+    actor: entry.actor,
+    action: 'status.changed',
+    detail: { event: entry.event, from: entry.from, to: entry.to, reason: entry.reason },
+  };
+}

@@ -15,6 +15,7 @@ import {
   decisionProblem,
   isFinal,
   MAX_VERIFICATION_ROUNDS,
+  transitionAudit,
   type Actor,
   type CheckState,
   type DocumentState,
@@ -96,19 +97,11 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   let webhooksEnabled = false;
 
   /** One signed event per transition (delivered at least once) and one audit entry. */
-  function publish(check: CheckState): void {
+  function publish(check: CheckState, { audited = false } = {}): void {
     const entry = check.timeline[check.timeline.length - 1];
-    const eventId = `${checkId}.${entry.seq}`;
-    pending.push(
-      store.auditEvent({
-        checkId,
-        eventId,
-        at: entry.at,
-        actor: entry.actor,
-        action: 'status.changed',
-        detail: { event: entry.event, from: entry.from, to: entry.to, reason: entry.reason },
-      }),
-    );
+    const audit = transitionAudit(checkId, entry);
+    const eventId = audit.eventId;
+    if (!audited) pending.push(store.auditEvent(audit));
     if (!webhooksEnabled) return;
     pending.push(
       delivery.deliverWebhook({ eventId, createdAt: entry.at, check }).catch(() => {
@@ -356,7 +349,9 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   webhooksEnabled = decision.webhooks;
   projectedVersion = decision.check.version;
   state = decision.check;
-  publish(state);
+  // Since 2026-11-25 the decision activity writes the first audit entry itself
+  // (one task fewer per check); checks started before replay the old way.
+  publish(state, { audited: wf.patched('audit-in-decision') });
   if (state.status === 'awaiting_documents') notify(0);
 
   // ---- wait for messages and timers until final ---------------------------
