@@ -126,6 +126,16 @@ describe('customer verification (integration)', function () {
     expect(page.body.documents).to.deep.equal([]);
   });
 
+  it('limits uploads per link: 429 rate_limited past 20 in 10 minutes', async () => {
+    const { token } = await newCheck();
+    const replies: Reply[] = [];
+    for (let i = 0; i < 21; i++) replies.push(await upload(token, 'selfie', Buffer.from('x')));
+    expect(replies.slice(0, 20).map((r) => r.status)).to.deep.equal(Array(20).fill(400));
+    expect(replies[20].status).to.equal(429);
+    expect(replies[20].body.error.code).to.equal('rate_limited');
+    expect(replies[20].body.error.details.retryAfterSeconds).to.be.within(1, 600);
+  });
+
   it('processes broken and polyglot files safely: truncated → unreadable, HTML appended → defanged, traversal names ignored', async () => {
     const { token, check } = await newCheck();
     const truncated = await upload(token, 'identity', await truncatedJpeg());
@@ -239,6 +249,30 @@ describe('customer verification (integration)', function () {
       const content = readFileSync(file);
       expect(needles.some((n) => content.includes(n)), `marker in ${file}`).to.equal(false);
     }
+  });
+
+  it('destroys documents and redacts personal data when the retention period ends', async () => {
+    const api = await h.startApi({ RETENTION_PERIOD: '3s' });
+    const { order, check, token } = await newCheck(api.baseUrl);
+    const res = await upload(token, 'identity', await documentJpeg());
+    await documentStatus(token, res.body.documentId);
+    await call(api.baseUrl, 'POST', `/v1/checks/${order.orderId}/cancel`, { token: h.serviceKey, json: { reason: 'customer cancelled' } });
+    const purged = await eventually(async () => {
+      const c = await call(h.baseUrl, 'GET', `/v1/review/cases/${check.checkId}`, { token: senior });
+      return c.body.purged ? c : undefined;
+    }, 30_000, 'purge');
+    expect(purged.body.status).to.equal('cancelled');
+    expect(JSON.stringify(purged.body.order)).not.to.include(String(order.customer.email));
+    expect(purged.body.order).to.include({ orderId: order.orderId, amount: order.amount, redacted: true });
+    const content = await call(h.baseUrl, 'GET', `/v1/review/cases/${check.checkId}/documents/${res.body.documentId}/content?variant=preview`, { token: senior });
+    expect(content.status).to.equal(404);
+    expect(content.body.error.message).to.include('destroyed');
+    const record = await db.collection('documents').findOne({ _id: res.body.documentId } as never);
+    expect(record).to.not.have.property('dataKey');
+    expect(record?.shreddedAt).to.be.instanceOf(Date);
+    expect(await db.collection('documents.files').countDocuments({ filename: { $regex: `^${res.body.documentId}/` } })).to.equal(0);
+    expect(await db.collection('verifications').countDocuments({ checkId: check.checkId })).to.equal(0);
+    await api.service.stop();
   });
 
   it('reminds every REMINDER_INTERVAL until the deadline, then expires', async () => {
