@@ -3,7 +3,8 @@ import type { CheckState } from '../domain/check';
 import { fulfilmentOf } from '../domain/check';
 import type { Order } from '../domain/order';
 import mongoose from 'mongoose';
-import { CheckModel, DocumentModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
+import { CheckModel, DocumentModel, QueueEntryModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
+import { openStatuses, queueFields } from '../models/queueEntry';
 import { deleteBlobs } from '../documents/storage';
 import { tokenHash, verificationToken } from '../lib/crypto';
 
@@ -43,6 +44,17 @@ export function createReadModelActivities(tokenSecret: Buffer) {
         // Upsert collided with an existing, newer version: nothing to do.
         if (!isDuplicateKey(error)) throw error;
       }
+      // The queue holds open checks only.
+      if ((openStatuses as readonly string[]).includes(check.status)) {
+        await QueueEntryModel.updateOne(
+          { _id: check.checkId },
+          { $set: queueFields(fields), ...(order ? { $setOnInsert: { amount: order.amount, currency: order.currency } } : {}) },
+          { upsert: true },
+        );
+      } else if (!order) {
+        // (A check decided final at once never had an entry: no delete on the decision path.)
+        await QueueEntryModel.deleteOne({ _id: check.checkId });
+      }
   }
 
     /**
@@ -78,28 +90,29 @@ export function createReadModelActivities(tokenSecret: Buffer) {
      * amounts) and drop the customer's personal data and tokens.
      */
   async function purgeCheck({ checkId, orderId }: { checkId: string; orderId: string }): Promise<void> {
-      const record = await CheckModel.findById(checkId, { order: 1 }).lean();
-      const order = record?.order as Order | undefined;
-      const redacted = order
-        ? {
-            orderId: order.orderId,
-            placedAt: order.placedAt,
-            amount: order.amount,
-            currency: order.currency,
-            channel: order.channel,
-            items: order.items.map((i) => ({ category: i.category, quantity: i.quantity, unitAmount: i.unitAmount })),
-            redacted: true,
-          }
-        : undefined;
-      await CheckModel.updateOne({ _id: checkId }, { $set: { order: redacted, purgedAt: new Date() } });
-      await VerificationModel.deleteMany({ checkId });
-      // Crypto-shredding: without their data keys the encrypted blobs are noise; delete those too.
-      const documents = await DocumentModel.find({ checkId }, { _id: 1 }).lean();
-      for (const d of documents) {
-        await deleteBlobs(mongoose.connection.db!, d._id);
-        await DocumentModel.updateOne({ _id: d._id }, { $unset: { dataKey: 1, blobs: 1 }, $set: { shreddedAt: new Date() } });
-      }
-      await VelocityEventModel.deleteOne({ _id: orderId });
+    // Crypto-shredding first: without its data key a document's blobs are noise; then delete those too.
+    const documents = await DocumentModel.find({ checkId }, { _id: 1 }).lean();
+    for (const d of documents) {
+      await DocumentModel.updateOne({ _id: d._id }, { $unset: { dataKey: 1, blobs: 1 }, $set: { shreddedAt: new Date() } });
+      await deleteBlobs(mongoose.connection.db!, d._id);
+    }
+    await VerificationModel.deleteMany({ checkId });
+    await VelocityEventModel.deleteOne({ _id: orderId });
+    // Last, so `purgedAt` means everything above is done.
+    const record = await CheckModel.findById(checkId, { order: 1 }).lean();
+    const order = record?.order as Order | undefined;
+    const redacted = order
+      ? {
+          orderId: order.orderId,
+          placedAt: order.placedAt,
+          amount: order.amount,
+          currency: order.currency,
+          channel: order.channel,
+          items: order.items.map((i) => ({ category: i.category, quantity: i.quantity, unitAmount: i.unitAmount })),
+          redacted: true,
+        }
+      : undefined;
+    await CheckModel.updateOne({ _id: checkId }, { $set: { order: redacted, purgedAt: new Date() } });
   }
 
   return { projectCheck, recordDecision, openVerificationRound, purgeCheck };

@@ -1,12 +1,13 @@
 /**
  * The review queue, most urgent first: higher band, then the SLA that runs out
  * first, then the oldest. The embedded database serves equality lookups from
- * indexes but sorts nothing itself, so the queue loads the open cases of the
- * asked statuses by `status` (a small set: only open cases), sorts them here
- * and pages with a keyset cursor (stable while cases come and go).
+ * indexes but sorts nothing itself, so the queue loads the small queue entries
+ * (models/queueEntry.ts: open checks only) of the asked statuses by `status`,
+ * sorts them here and pages with a keyset cursor (stable while cases come and
+ * go). Closed statuses are read from the checks themselves, at most 5 000.
  */
 import { z } from 'zod';
-import { CheckModel } from '../models';
+import { CheckModel, QueueEntryModel } from '../models';
 import { statuses, type Status } from '../domain/check';
 
 const bandRank: Record<string, number> = { critical: 4, high: 3, medium: 2, low: 1 };
@@ -26,6 +27,23 @@ const fields = {
   orderId: 1, status: 1, band: 1, score: 1, amount: 1, currency: 1, createdAt: 1, updatedAt: 1,
   slaDueAt: 1, assignee: 1, leaseExpiresAt: 1, documentCount: 1, flags: 1,
 } as const;
+
+interface QueueDoc {
+  _id: string;
+  orderId: string;
+  status: string;
+  band: string;
+  score: number;
+  amount?: number | null;
+  currency?: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  slaDueAt?: Date | null;
+  assignee?: string | null;
+  leaseExpiresAt?: Date | null;
+  documentCount?: number;
+  flags?: string[];
+}
 
 interface Row {
   checkId: string;
@@ -57,7 +75,12 @@ export async function queuePage(query: QueueQuery, me: string) {
   const wanted = query.status ? [query.status] : (['in_review', 'escalated'] as Status[]);
   const load = [...new Set([...wanted, ...openStatuses])];
   const byStatus = await Promise.all(
-    load.map(async (status) => [status, await CheckModel.find({ status }, fields).limit(open(status) ? 0 : 5000).lean()] as const),
+    load.map(async (status) => {
+      const docs = open(status)
+        ? await QueueEntryModel.find({ status }).lean()
+        : await CheckModel.find({ status }, fields).limit(5000).lean();
+      return [status, docs as unknown as QueueDoc[]] as const;
+    }),
   );
   const counts = Object.fromEntries(byStatus.filter(([s]) => open(s)).map(([s, docs]) => [s, docs.length]));
   const now = Date.now();
@@ -72,15 +95,15 @@ export async function queuePage(query: QueueQuery, me: string) {
         status: d.status,
         band: d.band,
         score: d.score,
-        amount: (d as { amount?: number }).amount ?? null,
-        currency: (d as { currency?: string }).currency ?? null,
-        createdAt: d.createdAt.toISOString(),
-        updatedAt: d.updatedAt.toISOString(),
-        slaDueAt: (d as { slaDueAt?: Date }).slaDueAt?.toISOString() ?? null,
+        amount: d.amount ?? null,
+        currency: d.currency ?? null,
+        createdAt: new Date(d.createdAt).toISOString(),
+        updatedAt: new Date(d.updatedAt).toISOString(),
+        slaDueAt: d.slaDueAt ? new Date(d.slaDueAt).toISOString() : null,
         assignee: claimed ? (d.assignee as string) : null,
         leaseExpiresAt: claimed ? new Date(d.leaseExpiresAt as Date).toISOString() : null,
-        documentCount: (d as { documentCount?: number }).documentCount ?? 0,
-        flags: ((d as { flags?: string[] }).flags ?? []) as string[],
+        documentCount: d.documentCount ?? 0,
+        flags: d.flags ?? [],
       };
     });
   if (query.band) rows = rows.filter((r) => r.band === query.band);

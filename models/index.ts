@@ -7,10 +7,11 @@ import { BlocklistModel } from './blocklist';
 import { DocumentModel } from './document';
 import { AuditModel } from './audit';
 import { EmailModel } from './email';
+import { QueueEntryModel } from './queueEntry';
 
-export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel };
+export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel };
 
-const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel];
+const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel];
 
 /** Connects and makes sure every collection and index exists (unique indexes are our concurrency guard). */
 export async function connectDatabase(uri: string): Promise<typeof mongoose> {

@@ -11,6 +11,7 @@ export const lookupFields: Record<string, string[]> = {
   'documents.files': ['filename'],
   'documents.chunks': ['files_id'],
   emails: ['_id'],
+  queue: ['_id', 'status'],
   audit: ['_id', 'checkId'],
   blocklist: ['_id'],
 };
