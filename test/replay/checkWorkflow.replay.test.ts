@@ -7,7 +7,7 @@
 import { expect } from 'chai';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils';
 
 const dir = path.join(__dirname, 'histories');
@@ -20,6 +20,11 @@ describe('check workflow replays its saved histories', function () {
 
   before(async function () {
     this.timeout(120_000);
+    try {
+      Runtime.install({ logger: new DefaultLogger('WARN') }); // replay workers' state changes are not news
+    } catch {
+      // a runtime already exists in this process: keep its logger
+    }
     workflowBundle = await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows'), logger: quiet });
   });
 
