@@ -20,6 +20,7 @@
  * Env: BENCH_IMAGE_RUNS (20), BENCH_PDF_RUNS (20), BENCH_UPLOADS (48, capped at 53),
  * BENCH_CLIENTS (8), BENCH_POLL_MS (200), BENCH_E2E=0 to skip the end-to-end part.
  */
+import { seededRandom } from '../test/fixtures/random';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -45,17 +46,7 @@ const UPLOAD_BUDGET = 55;
 const WARMUP_UPLOADS = 2;
 const UPLOADS_PER_CHECK = 10;
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 /**
  * `count` different 12 MP document JPEGs: the fixture page (paper, header, rows of glyphs) with

@@ -8,22 +8,13 @@
  * the rest final (approved 82 %, rejected 8 %, expired 6 %, cancelled 4 %),
  * created over the last 180 days (open ones over the last days).
  */
+import { seededRandom } from '../test/fixtures/random';
 import type mongoose from 'mongoose';
 import { openStatuses, queueFields } from '../models/queueEntry';
 
 type Db = mongoose.mongo.Db;
 
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = seededRandom;
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
