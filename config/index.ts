@@ -83,6 +83,8 @@ export interface Config {
   tokenSecret: Buffer;
   /** Keys the pseudonyms under which velocity records keep emails, IPs, cards. */
   pseudonymSecret: Buffer;
+  /** Keys that encrypt Temporal payloads (derived from each document key), by id; `current` encrypts. */
+  payloadKeys: { current: string; keys: Map<string, Buffer> };
   mail: { smtpUrl?: string; from: string; outboxDir: string };
   durations: Durations;
   worker: { taskQueues: string[]; healthPort?: number };
@@ -167,6 +169,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((k) => [keyId(k), k] as [string, Buffer]),
     tokenSecret: e.TOKEN_SECRET ? Buffer.from(e.TOKEN_SECRET) : derive(documentKey, 'verification-token'),
     pseudonymSecret: derive(documentKey, 'velocity-pseudonym'),
+    payloadKeys: payloadKeys(documentKey, e.PREVIOUS_DOCUMENT_KEYS),
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
     durations: {
       uploadDeadlineMs: e.UPLOAD_DEADLINE,
@@ -190,6 +193,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 /** A short, non-secret fingerprint of a key (first 8 bytes of its SHA-256, hex). */
 function keyId(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
+}
+
+function payloadKeys(documentKey: Buffer, previous: string | undefined): { current: string; keys: Map<string, Buffer> } {
+  const all = [documentKey, ...(previous ?? '').split(',').map((k) => k.trim()).filter(Boolean).map((k) => Buffer.from(k, 'base64'))];
+  const keys = new Map(all.map((k) => [keyId(k), derive(k, 'temporal-payloads')] as [string, Buffer]));
+  return { current: keyId(documentKey), keys };
 }
 
 function derive(key: Buffer, purpose: string): Buffer {

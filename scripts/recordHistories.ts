@@ -13,6 +13,8 @@ import { Client, Connection } from '@temporalio/client';
 import { execFileSync } from 'node:child_process';
 import { temporalBinary } from '../stack/binaries';
 import { benchTarget } from '../bench/lib';
+import { loadConfig } from '../config';
+import { dataConverter } from '../lib/payloadCodec';
 import { freePort } from '../stack/processes';
 import { signReviewerToken } from '../api/reviewerAuth';
 import { call } from '../test/integration/client';
@@ -38,7 +40,8 @@ async function main(): Promise<void> {
     WEBHOOK_SECRET: 'record',
   });
   const connection = await Connection.connect({ address: target.env.TEMPORAL_ADDRESS! });
-  const client = new Client({ connection });
+  const config = loadConfig({ ...process.env, ...target.env });
+  const client = new Client({ connection, dataConverter: dataConverter(config.payloadKeys.keys, config.payloadKeys.current) });
   const secret = target.env.REVIEWER_JWT_SECRET!;
   const reviewer = await signReviewerToken(secret, { sub: 'rev_rec', role: 'reviewer' });
   const senior = await signReviewerToken(secret, { sub: 'sen_rec', role: 'senior' });

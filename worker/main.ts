@@ -9,6 +9,7 @@ import { loadConfig, taskQueues } from '../config';
 import { createActivities } from '../activities';
 import { connectDatabase, disconnectDatabase } from '../models';
 import { logger } from '../lib/logger';
+import { dataConverter } from '../lib/payloadCodec';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -30,6 +31,7 @@ async function main(): Promise<void> {
   await connectDatabase(config.mongodbUri);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
   const activities = createActivities(config);
+  const converter = dataConverter(config.payloadKeys.keys, config.payloadKeys.current);
 
   const workers: Worker[] = [];
   if (config.worker.taskQueues.includes(taskQueues.checks)) {
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
         connection,
         namespace: config.temporal.namespace,
         taskQueue: taskQueues.checks,
+        dataConverter: converter,
         workflowsPath: require.resolve('../workflows'),
         activities,
         maxCachedWorkflows: 2000,
@@ -51,6 +54,7 @@ async function main(): Promise<void> {
         connection,
         namespace: config.temporal.namespace,
         taskQueue: taskQueues.documents,
+        dataConverter: converter,
         activities,
         // Image work is CPU- and memory-heavy: a few at a time per process; scale with processes.
         maxConcurrentActivityTaskExecutions: 4,

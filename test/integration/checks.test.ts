@@ -1,5 +1,7 @@
 /** The order pipeline's contract, through HTTP, the real Temporal server and the real database. */
 import { expect } from 'chai';
+import { execFileSync } from 'node:child_process';
+import { temporalBinary } from '../../stack/binaries';
 import { call } from './client';
 import { getHarness, verifySignature, eventually, type Harness } from './harness';
 import { cleanOrder, fraudOrder, suspiciousOrder, uid } from '../fixtures/orders';
@@ -117,6 +119,18 @@ describe('order pipeline API (integration)', function () {
     const noReason = await call(h.baseUrl, 'POST', path, { token: h.serviceKey, json: {} });
     expect(noReason.status).to.equal(400);
     expect(noReason.body.error.code).to.equal('invalid_request');
+  });
+
+  it('keeps the order unreadable in Temporal’s history (payloads encrypted)', async () => {
+    const order = suspiciousOrder();
+    await post(order);
+    const history = execFileSync(temporalBinary(), ['workflow', 'show', '--address', h.stack.temporalAddress, '-w', `fraud-check/${order.orderId}`, '-o', 'json'], {
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+    });
+    expect(history).to.include(Buffer.from('binary/encrypted').toString('base64'));
+    const email = String(order.customer.email);
+    for (const needle of [email, Buffer.from(email).toString('base64').slice(0, 16)]) expect(history).not.to.include(needle);
   });
 
   describe('bad input', () => {
