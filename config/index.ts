@@ -195,7 +195,7 @@ function keyId(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
-function payloadKeys(documentKey: Buffer, previous: string | undefined): { current: string; keys: Map<string, Buffer> } {
+export function payloadKeys(documentKey: Buffer, previous: string | undefined): { current: string; keys: Map<string, Buffer> } {
   const all = [documentKey, ...(previous ?? '').split(',').map((k) => k.trim()).filter(Boolean).map((k) => Buffer.from(k, 'base64'))];
   const keys = new Map(all.map((k) => [keyId(k), derive(k, 'temporal-payloads')] as [string, Buffer]));
   return { current: keyId(documentKey), keys };

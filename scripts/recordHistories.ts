@@ -6,7 +6,7 @@
  * Re-record only for a deliberate, versioned (`patched`) change; keep the old
  * files too.
  */
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import { temporalBinary } from '../stack/binaries';
 import { benchTarget } from '../bench/lib';
 import { loadConfig } from '../config';
+import { REPLAY_DOCUMENT_KEY } from '../test/replay/replayKey';
 import { dataConverter } from '../lib/payloadCodec';
 import { freePort } from '../stack/processes';
 import { signReviewerToken } from '../api/reviewerAuth';
@@ -22,7 +23,8 @@ import { cleanOrder, fraudOrder, reviewOrder, suspiciousOrder } from '../test/fi
 import { differentJpeg } from '../test/fixtures/images';
 import sharp from 'sharp';
 
-const out = path.join(__dirname, '..', 'test', 'replay', 'histories');
+/** `npm run record:histories -- <folder>`: a new folder per recording; older folders stay and keep replaying. */
+const out = path.join(__dirname, '..', 'test', 'replay', 'histories', process.argv[2] ?? new Date().toISOString().slice(0, 10));
 
 async function main(): Promise<void> {
   const hookPort = await freePort();
@@ -38,6 +40,7 @@ async function main(): Promise<void> {
     RETENTION_PERIOD: '4s',
     WEBHOOK_URL: `http://127.0.0.1:${hookPort}/hooks`,
     WEBHOOK_SECRET: 'record',
+    DOCUMENT_KEY: REPLAY_DOCUMENT_KEY, // the replay test decrypts the payloads with it
   });
   const connection = await Connection.connect({ address: target.env.TEMPORAL_ADDRESS! });
   const config = loadConfig({ ...process.env, ...target.env });
@@ -110,6 +113,7 @@ async function main(): Promise<void> {
     },
   };
 
+  mkdirSync(out, { recursive: true });
   try {
     for (const [name, run] of Object.entries(scenarios)) {
       const orderId = await run();
