@@ -6,7 +6,6 @@ import {
   WithStartWorkflowOperation,
   WorkflowExecutionAlreadyStartedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   isGrpcServiceError,
   type Client,
 } from '@temporalio/client';
@@ -18,7 +17,8 @@ import { canonicalJson, sha256Hex } from '../../lib/crypto';
 import { presentCheck } from '../../lib/present';
 import { workflowIdFor } from '../../lib/temporal';
 import { CheckModel } from '../../models';
-import { cancelUpdate, failureTypes, stateQuery, submitUpdate } from '../../workflows/messages';
+import { cancelUpdate, stateQuery, submitUpdate } from '../../workflows/messages';
+import { fromWorkflowRefusal } from '../workflowErrors';
 import type { CheckWorkflowInput } from '../../workflows/check';
 import { ApiError, invalidRequest, notFound } from '../errors';
 import { requireServiceKey } from '../auth';
@@ -145,14 +145,9 @@ function isNotFound(error: unknown): boolean {
 }
 
 function mapWorkflowError(error: unknown): unknown {
-  if (error instanceof WorkflowUpdateFailedError) {
-    const cause = error.cause as { type?: string; message?: string } | undefined;
-    if (cause?.type === failureTypes.orderConflict) return new ApiError(409, 'order_conflict', cause.message ?? 'order conflict');
-    if (cause?.type === failureTypes.invalidState) return new ApiError(409, 'invalid_state', cause.message ?? 'invalid state');
-  }
-  if (error instanceof ApiError) return error;
-  if (isNotFound(error)) return notFound('check');
-  return error;
+  const mapped = fromWorkflowRefusal(error);
+  if (mapped === error && isNotFound(error)) return notFound('check');
+  return mapped;
 }
 
 async function withTimeout<T>(promise: Promise<T>): Promise<T> {

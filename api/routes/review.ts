@@ -8,7 +8,7 @@ import path from 'node:path';
 import { Router } from 'express';
 import mongoose from 'mongoose';
 import { z } from 'zod';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Config } from '../../config';
 import { allowedActions, fulfilmentOf, reviewActions, statuses, type CheckState } from '../../domain/check';
 import { documentKinds } from '../../domain/order';
@@ -18,7 +18,8 @@ import { appendAudit, readAudit } from '../../activities/audit';
 import { keyRing } from '../../lib/documentKeys';
 import { workflowIdFor } from '../../lib/temporal';
 import { CheckModel, DocumentModel } from '../../models';
-import { claimUpdate, decideUpdate, failureTypes, stateQuery } from '../../workflows/messages';
+import { claimUpdate, decideUpdate, stateQuery } from '../../workflows/messages';
+import { fromWorkflowRefusal } from '../workflowErrors';
 import { decryptBuffer, unwrapDataKey } from '../../documents/envelope';
 import { getBlob } from '../../documents/storage';
 import { requireReviewer, type Reviewer } from '../reviewerAuth';
@@ -116,7 +117,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
       const claim = await temporal.workflow.getHandle(workflowIdFor(orderId)).executeUpdate(claimUpdate, { args: [{ reviewerId: reviewer.id, role: reviewer.role }] });
       res.json({ assignee: claim.assignee, leaseExpiresAt: claim.leaseExpiresAt });
     } catch (error) {
-      throw mapUpdateError(error);
+      throw fromWorkflowRefusal(error);
     }
   });
 
@@ -134,7 +135,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
         args: [{ ...body.data, reviewerId: reviewer.id, role: reviewer.role }],
       });
     } catch (error) {
-      throw mapUpdateError(error);
+      throw fromWorkflowRefusal(error);
     }
     res.json(await loadCase(checkId, reviewer));
   });
@@ -200,23 +201,6 @@ function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
 
 function extension(contentType: string): string {
   return { 'image/jpeg': '.jpg', 'image/png': '.png', 'image/webp': '.webp', 'application/pdf': '.pdf' }[contentType] ?? '';
-}
-
-const updateErrors: Record<string, [number, string]> = {
-  [failureTypes.invalidState]: [409, 'invalid_state'],
-  [failureTypes.alreadyClaimed]: [409, 'already_claimed'],
-  [failureTypes.claimRequired]: [409, 'claim_required'],
-  [failureTypes.forbidden]: [403, 'forbidden'],
-  [failureTypes.invalidRequest]: [400, 'invalid_request'],
-};
-
-function mapUpdateError(error: unknown): unknown {
-  if (error instanceof WorkflowUpdateFailedError) {
-    const cause = error.cause as { type?: string; message?: string } | undefined;
-    const mapped = cause?.type ? updateErrors[cause.type] : undefined;
-    if (mapped) return new ApiError(mapped[0], mapped[1], cause?.message ?? mapped[1]);
-  }
-  return error;
 }
 
 export { statuses };

@@ -9,7 +9,7 @@ import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import mongoose from 'mongoose';
 import { z } from 'zod';
-import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Config } from '../../config';
 import { documentKinds } from '../../domain/order';
 import type { CheckState } from '../../domain/check';
@@ -17,7 +17,8 @@ import { tokenHash } from '../../lib/crypto';
 import { keyRing } from '../../lib/documentKeys';
 import { workflowIdFor } from '../../lib/temporal';
 import { DocumentModel, VerificationModel } from '../../models';
-import { documentReceivedUpdate, failureTypes, stateQuery } from '../../workflows/messages';
+import { documentReceivedUpdate, stateQuery } from '../../workflows/messages';
+import { fromWorkflowRefusal } from '../workflowErrors';
 import { sniffType } from '../../documents/sniff';
 import { encryptBuffer, newDataKey } from '../../documents/envelope';
 import { readImageHeader } from '../../documents/image';
@@ -137,12 +138,7 @@ export function verificationRouter(config: Config, temporal: Client): Router {
     } catch (error) {
       // Nothing half-written: the workflow did not take the document, so it is not kept.
       await Promise.allSettled([deleteBlobs(db, documentId), DocumentModel.deleteOne({ _id: documentId })]);
-      if (error instanceof WorkflowUpdateFailedError) {
-        const cause = error.cause as { type?: string; message?: string } | undefined;
-        if (cause?.type === failureTypes.invalidState) throw new ApiError(409, 'invalid_state', cause.message ?? 'not waiting for documents');
-        if (cause?.type === failureTypes.invalidRequest) throw new ApiError(400, 'invalid_request', cause.message ?? 'invalid request');
-      }
-      throw error;
+      throw fromWorkflowRefusal(error);
     }
     res.status(202).json({ documentId, kind: kind.data, status: 'processing' });
   });
