@@ -47,6 +47,9 @@ describe('velocity (integration)', function () {
     // 60 orders on the card more than a day ago, still in the bucket the counts read
     // (keys are filed under their day and the next): they fill any capped read.
     const card = `fp_hist_${randomBytes(6).toString('hex')}`;
+    // The orders below must be decided on the same (UTC) day as the records are filed for.
+    const untilMidnight = 86_400_000 - (Date.now() % 86_400_000);
+    if (untilMidnight < 60_000) await new Promise((resolve) => setTimeout(resolve, untilMidnight + 1_000));
     const now = Date.now();
     const startOfYesterday = (dayBucket(now) - 1) * 86_400_000;
     const stale = Math.floor((startOfYesterday + (now - 86_400_000)) / 2);
