@@ -344,7 +344,7 @@ describe('reviewer console (browser)', function () {
     expect(tp.allProblems()).to.deep.equal([]);
   });
 
-  it('asks the API who a token is at sign-in: one it refuses never reaches the queue', async () => {
+  it('asks the API who a token is at sign-in and at every reload: one it refuses never reaches the queue', async () => {
     const good = await h.token('rev_forged', 'reviewer');
     const forged = `${good.slice(0, -4)}${good.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
     tp = await openPage(browser, DESKTOP);
@@ -357,6 +357,24 @@ describe('reviewer console (browser)', function () {
     expect(await page.locator('#signin-view').isVisible()).to.equal(true);
     expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length)).to.equal(0);
     // The refused call is the only problem the page logged (Chromium reports a 401 as a console error).
+    expect(tp.problems.pageErrors).to.deep.equal([]);
+
+    // The real token signs in; a reload asks the API again and stays signed in.
+    await page.locator('#token').fill(good);
+    await page.locator('#sign-in').click();
+    await page.locator('#queue-view').waitFor({ state: 'visible', timeout: 15_000 });
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('#queue-view').waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await page.locator('#whoami').textContent()).to.include('rev_forged');
+
+    // The server out of reach at a reload: not signed in, told why, and the token kept for the next reload.
+    await page.route('**/v1/review/me', (route) => route.abort('connectionrefused'));
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('#signin-error').filter({ hasText: 'Reload the page to try again' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#app').isHidden()).to.equal(true);
+    await page.unroute('**/v1/review/me');
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('#queue-view').waitFor({ state: 'visible', timeout: 15_000 });
     expect(tp.problems.pageErrors).to.deep.equal([]);
   });
 });

@@ -53,13 +53,21 @@ function route() {
   }
 }
 
-/** Starts a session with the API's word on who the token is; false (and signed out, with why) when it will not. */
-async function establish(token) {
+/**
+ * Starts a session with the API's word on who the token is; false (signed out, with why)
+ * when there is none. `restoring`: the token was kept from earlier in this tab.
+ */
+async function establish(token, { restoring = false } = {}) {
   try {
     await beginSession(token, signOut);
     return true;
   } catch (err) {
-    if (err.status !== 401) signOut(err.message); // a 401 has signed out already (onUnauthorized)
+    if (err.status === 401) return false; // signed out already, with the server's reason (onUnauthorized)
+    // Not refused: the server could not answer. A kept token stays kept for a reload;
+    // a pasted one stays in the sign-in box for another try.
+    const transient = err.status === 0 || err.status >= 500;
+    const retry = transient && restoring ? ' Reload the page to try again.' : '';
+    signOut(`${err.message}${retry}`, { keepStored: transient && restoring });
     return false;
   }
 }
@@ -86,8 +94,8 @@ async function signIn() {
 }
 
 /** Forgets the token and everything fetched with it. */
-function signOut(message) {
-  endSession();
+function signOut(message, { keepStored = false } = {}) {
+  endSession({ keepStored });
   revokeBlobs();
   resetQueue();
   resetCase(null);
@@ -140,7 +148,7 @@ async function start() {
   loadFilters();
   // Both views stay hidden until the API has said whether a kept token still works.
   const kept = storedToken();
-  if (kept) await establish(kept);
+  if (kept) await establish(kept, { restoring: true });
   route();
 }
 

@@ -92,11 +92,14 @@ export async function beginSession({ token, exp }, onExpiry) {
   }
 }
 
-/** Forgets the token (the caller clears what was fetched with it). */
-export function endSession() {
+/**
+ * Ends the session (the caller clears what was fetched with it). `keepStored` leaves the
+ * token in this tab's storage, so a reload tries it again (the server could not be asked).
+ */
+export function endSession({ keepStored = false } = {}) {
   state.session = null;
   setToken(null);
-  sessionStorage.removeItem(TOKEN_KEY);
+  if (!keepStored) sessionStorage.removeItem(TOKEN_KEY);
   clearTimeout(expiryTimer);
   $('session').hidden = true;
 }
