@@ -145,12 +145,15 @@ describe('retention purge and the keyed audit chain (integration)', function () 
       for (const d of fingerprints) {
         if ((await db.collection('documents').countDocuments({ sha256: d.sha256 })) > 0) traces.push(`a document with the sha256 of ${d._id}`);
       }
+      const serviceView = await call(h.baseUrl, 'GET', `/v1/checks/${order.orderId}`, { token: h.serviceKey });
+      expect(serviceView.status).to.equal(200);
       const auditRaw = text(await stored(checkId));
       const record = text(await db.collection('checks').findOne({ _id: checkId } as never));
       for (const reason of [escalation, rejection]) {
         if (auditRaw.includes(reason.slice(0, 20))) traces.push(`audit holds "${reason.slice(0, 20)}"`);
         if (record.includes(reason.slice(0, 20))) traces.push(`read model holds "${reason.slice(0, 20)}"`);
         if (text(purged.body).includes(reason.slice(0, 20))) traces.push(`the case view shows "${reason.slice(0, 20)}"`);
+        if (text(serviceView.body).includes(reason.slice(0, 20))) traces.push(`the order pipeline's view shows "${reason.slice(0, 20)}"`);
       }
       if (record.includes(String(order.customer.email))) traces.push('read model holds the e-mail address');
       const left = readdirSync(outbox).filter((n) => n.startsWith(`${checkId}_`) && n !== path.basename(otherCheck));
