@@ -44,6 +44,7 @@ const envSchema = z.object({
   /** Comma-separated earlier DOCUMENT_KEYs (base64): still unwrap documents stored under them. */
   PREVIOUS_DOCUMENT_KEYS: z.string().optional(),
   TOKEN_SECRET: z.string().min(16).optional(),
+  AUDIT_SECRET: z.string().min(32).optional(),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('Order verification <verify@shop.example>'),
   UPLOAD_DEADLINE: duration('72h'),
@@ -85,6 +86,8 @@ export interface Config {
   previousDocumentKeys: [string, Buffer][];
   /** Derives verification tokens (HMAC of check id and round): tokens are never stored. */
   tokenSecret: Buffer;
+  /** Keys the audit hash chain (HMAC-SHA256); kept out of the database, so a rewritten chain shows. */
+  auditSecret: Buffer;
   /** Keys the pseudonyms under which velocity records keep emails, IPs, cards. */
   pseudonymSecret: Buffer;
   /** Keys that encrypt Temporal payloads (derived from each document key), by id; `current` encrypts. */
@@ -103,28 +106,38 @@ interface DevSecrets {
   serviceApiKey: string;
   reviewerJwtSecret: string;
   documentKey: string;
+  auditSecret: string;
 }
 
 /** Development secrets live in DATA_DIR, made once, reused on every start. */
 function devSecrets(dataDir: string): DevSecrets {
   const file = path.join(dataDir, 'dev-secrets.json');
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+    return withLaterSecrets(JSON.parse(readFileSync(file, 'utf8')) as DevSecrets);
   } catch {
     const secrets: DevSecrets = {
       serviceApiKey: `sk_dev_${randomBytes(16).toString('hex')}`,
       reviewerJwtSecret: randomBytes(32).toString('base64url'),
       documentKey: randomBytes(32).toString('base64'),
+      auditSecret: randomBytes(32).toString('base64url'),
     };
     mkdirSync(dataDir, { recursive: true });
     // `wx`: when two processes start at once, one writes and the other reads.
     try {
       writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
     } catch {
-      return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+      return withLaterSecrets(JSON.parse(readFileSync(file, 'utf8')) as DevSecrets);
     }
     return secrets;
   }
+}
+
+/**
+ * A file written before a secret existed gets it derived from one it has, so
+ * processes starting together agree without rewriting the file.
+ */
+function withLaterSecrets(secrets: DevSecrets): DevSecrets {
+  return { ...secrets, auditSecret: secrets.auditSecret ?? derive(Buffer.from(secrets.documentKey, 'base64'), 'dev-audit-secret').toString('base64url') };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -139,9 +152,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // In production HS256 reviewer tokens need an explicit REVIEWER_JWT_SECRET (never a
   // generated one): with an identity provider and no secret, only its tokens pass.
   const idpOnly = production && !e.REVIEWER_JWT_SECRET && e.REVIEWER_JWKS_URL !== undefined;
-  const needDev = !e.SERVICE_API_KEYS || (!e.REVIEWER_JWT_SECRET && !idpOnly) || !e.DOCUMENT_KEY;
+  const needDev = !e.SERVICE_API_KEYS || (!e.REVIEWER_JWT_SECRET && !idpOnly) || !e.DOCUMENT_KEY || !e.AUDIT_SECRET;
   if (production && needDev) {
-    throw new ConfigError('SERVICE_API_KEYS, REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL) and DOCUMENT_KEY are required in production');
+    throw new ConfigError('SERVICE_API_KEYS, REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL), DOCUMENT_KEY and AUDIT_SECRET are required in production');
   }
   if (e.REVIEWER_JWKS_URL) {
     // Without them, a token the provider issued to any other application would pass.
@@ -183,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((k) => Buffer.from(k, 'base64'))
       .map((k) => [keyId(k), k] as [string, Buffer]),
     tokenSecret: e.TOKEN_SECRET ? Buffer.from(e.TOKEN_SECRET) : derive(documentKey, 'verification-token'),
+    auditSecret: Buffer.from(e.AUDIT_SECRET ?? dev!.auditSecret),
     pseudonymSecret: derive(documentKey, 'velocity-pseudonym'),
     payloadKeys: payloadKeys(documentKey, e.PREVIOUS_DOCUMENT_KEYS),
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },

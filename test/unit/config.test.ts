@@ -1,6 +1,6 @@
 /** Configuration parsing: durations, defaults, refusals. */
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDuration } from '../../config/duration';
@@ -51,6 +51,7 @@ describe('configuration', () => {
       DOCUMENT_KEY: Buffer.alloc(32, 7).toString('base64'),
       TOKEN_SECRET: 'token-secret-0123456789abcdef',
       PSEUDONYM_SECRET: 'pseudonym-secret-0123456789abcdef',
+      AUDIT_SECRET: 'audit-secret-0123456789abcdef-0123',
     });
 
     it('an identity provider needs REVIEWER_JWT_ISSUER and REVIEWER_JWT_AUDIENCE, named when missing', () => {
@@ -86,6 +87,29 @@ describe('configuration', () => {
       expect(dev.reviewerJwtSecret).to.be.a('string').with.length.above(16);
       expect(dev.devSecrets.reviewerJwtSecret).to.equal(dev.reviewerJwtSecret);
     });
+  });
+
+  it('keys the audit chain with AUDIT_SECRET: required in production, a kept development secret otherwise', () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const dev = loadConfig({ DATA_DIR: dataDir });
+    expect(dev.auditSecret.length).to.be.at.least(32);
+    expect(loadConfig({ DATA_DIR: dataDir }).auditSecret.equals(dev.auditSecret)).to.equal(true);
+    expect(JSON.parse(readFileSync(path.join(dataDir, 'dev-secrets.json'), 'utf8')).auditSecret).to.equal(dev.auditSecret.toString());
+    const secret = 'a'.repeat(32);
+    expect(loadConfig({ DATA_DIR: dataDir, AUDIT_SECRET: secret }).auditSecret.toString()).to.equal(secret);
+    expect(() => loadConfig({ DATA_DIR: dataDir, AUDIT_SECRET: 'short' })).to.throw(ConfigError, /AUDIT_SECRET/);
+    const production = { DATA_DIR: dataDir, NODE_ENV: 'production', SERVICE_API_KEYS: 'sk_x', REVIEWER_JWT_SECRET: 'r'.repeat(32), DOCUMENT_KEY: Buffer.alloc(32, 1).toString('base64') };
+    expect(() => loadConfig(production)).to.throw(ConfigError, /AUDIT_SECRET/);
+    expect(loadConfig({ ...production, AUDIT_SECRET: secret }).auditSecret.toString()).to.equal(secret);
+    // A development file from before AUDIT_SECRET: every process derives the same secret from it, the file unchanged.
+    const older = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const file = path.join(older, 'dev-secrets.json');
+    writeFileSync(file, JSON.stringify({ serviceApiKey: 'sk_dev_x', reviewerJwtSecret: 'r'.repeat(43), documentKey: Buffer.alloc(32, 7).toString('base64') }));
+    const before = readFileSync(file, 'utf8');
+    const first = loadConfig({ DATA_DIR: older }).auditSecret;
+    expect(first.length).to.be.at.least(32);
+    expect(loadConfig({ DATA_DIR: older }).auditSecret.equals(first)).to.equal(true);
+    expect(readFileSync(file, 'utf8')).to.equal(before);
   });
 
   it('hashes equal bodies equally whatever their key order', () => {
