@@ -23,7 +23,7 @@ export interface AppDeps {
 export function createApp({ config, temporal, connection }: AppDeps): express.Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   app.use(measure);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
