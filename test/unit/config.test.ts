@@ -173,11 +173,11 @@ describe('configuration', () => {
     expect(prod.pseudonymSecret.equals(c.pseudonymSecret)).to.equal(true);
   });
 
-  it('processes starting at once agree on the development secrets (new file, and an older file being completed): 20 trials', async function () {
+  it('processes starting at once agree on the development secrets (new file, and an older file being completed): 50 trials', async function () {
     this.timeout(120_000);
     const racers = await configRacers(4);
     try {
-      for (let trial = 0; trial < 20; trial++) {
+      for (let trial = 0; trial < 50; trial++) {
         const fresh = await racers.race({ DATA_DIR: tempDir() });
         expect(new Set(fresh).size, `new file, trial ${trial}: ${fresh.join(' | ')}`).to.equal(1);
         expect(fresh[0]).to.match(/^sk_dev_/);
