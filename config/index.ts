@@ -39,6 +39,8 @@ const envSchema = z.object({
   SERVICE_API_KEYS: z.string().optional(),
   REVIEWER_JWT_SECRET: z.string().min(16).optional(),
   REVIEWER_JWKS_URL: z.url().optional(),
+  REVIEWER_JWT_ISSUER: z.string().min(1).optional(),
+  REVIEWER_JWT_AUDIENCE: z.string().min(1).optional(),
   WEBHOOK_URL: z.url().optional(),
   WEBHOOK_SECRET: z.string().min(1).optional(),
   /** 32 bytes, base64: wraps every document's data key and keys the Temporal payload codec. */
@@ -67,10 +69,10 @@ type Env = z.infer<typeof envSchema>;
 
 /**
  * Secrets production must be given (development makes its own, in DATA_DIR/dev-secrets.json).
- * A variable that is only required together with another (WEBHOOK_SECRET with WEBHOOK_URL)
- * is checked in `loadConfig`.
+ * Those required with another or instead of one (WEBHOOK_SECRET with WEBHOOK_URL;
+ * REVIEWER_JWT_SECRET or an identity provider) are checked in `loadConfig`.
  */
-const requiredInProduction = ['SERVICE_API_KEYS', 'REVIEWER_JWT_SECRET', 'DOCUMENT_KEY', 'TOKEN_SECRET', 'PSEUDONYM_SECRET'] as const;
+const requiredInProduction = ['SERVICE_API_KEYS', 'DOCUMENT_KEY', 'TOKEN_SECRET', 'PSEUDONYM_SECRET'] as const;
 
 /** The shortest secret production accepts, in bytes (a 256-bit HMAC key). */
 export const MIN_PRODUCTION_SECRET_BYTES = 32;
@@ -94,8 +96,10 @@ export interface Config {
   temporal: { address?: string; namespace: string };
   mongodbUri?: string;
   serviceApiKeys: string[];
-  reviewerJwtSecret: string;
-  reviewerJwksUrl?: string;
+  /** HS256 key of reviewer tokens; unset in production without REVIEWER_JWT_SECRET (then only the identity provider's tokens pass). */
+  reviewerJwtSecret?: string;
+  /** The identity provider whose RS256/ES256 reviewer tokens are accepted, and the `iss` / `aud` they must carry. */
+  reviewerIdentityProvider?: { jwksUrl: string; issuer: string; audience: string };
   webhook?: { url: string; secret: string };
   /** 32 bytes that wrap every document's data key. */
   documentKey: Buffer;
@@ -257,15 +261,27 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e: Env = parsed.data;
   const production = e.NODE_ENV === 'production';
   const dataDir = path.resolve(e.DATA_DIR);
+  const refused = new Set(problems.map((p) => p.slice(0, p.indexOf(':'))));
 
   if (production) {
-    const refused = new Set(problems.map((p) => p.slice(0, p.indexOf(':'))));
     for (const name of requiredInProduction) if (!e[name] && !refused.has(name)) problems.push(`${name}: required in production`);
     for (const name of ['TOKEN_SECRET', 'PSEUDONYM_SECRET', 'WEBHOOK_SECRET'] as const) {
       const value = e[name];
       if (value && secretBytes(value).length < MIN_PRODUCTION_SECRET_BYTES) {
         problems.push(`${name}: must be at least ${MIN_PRODUCTION_SECRET_BYTES} bytes in production (e.g. \`openssl rand -base64 32\`)`);
       }
+    }
+    if (!e.REVIEWER_JWT_SECRET && !e.REVIEWER_JWKS_URL && !refused.has('REVIEWER_JWT_SECRET')) {
+      problems.push('REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL): required in production');
+    }
+  }
+  // In production HS256 reviewer tokens need an explicit REVIEWER_JWT_SECRET (never a
+  // generated one): with an identity provider and no secret, only its tokens pass.
+  const idpOnly = production && !e.REVIEWER_JWT_SECRET && e.REVIEWER_JWKS_URL !== undefined;
+  if (e.REVIEWER_JWKS_URL) {
+    // Without them, a token the provider issued to any other application would pass.
+    for (const name of ['REVIEWER_JWT_ISSUER', 'REVIEWER_JWT_AUDIENCE'] as const) {
+      if (!e[name] && !refused.has(name)) problems.push(`${name}: required when REVIEWER_JWKS_URL is set`);
     }
   }
   for (const name of ['TOKEN_SECRET', 'PSEUDONYM_SECRET'] as const) {
@@ -303,7 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
 
   // Development only from here on for missing secrets (production has returned its problems above).
-  const needDev = !e.SERVICE_API_KEYS || !e.REVIEWER_JWT_SECRET || !e.DOCUMENT_KEY || !e.TOKEN_SECRET || !e.PSEUDONYM_SECRET;
+  const needDev = !e.SERVICE_API_KEYS || (!e.REVIEWER_JWT_SECRET && !idpOnly) || !e.DOCUMENT_KEY || !e.TOKEN_SECRET || !e.PSEUDONYM_SECRET;
   const dev = needDev ? devSecrets(dataDir) : undefined;
   documentKey ??= Buffer.from(dev!.documentKey, 'base64');
   const serviceApiKeys = serviceApiKeyList ?? [dev!.serviceApiKey];
@@ -318,8 +334,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
     mongodbUri: e.MONGODB_URI,
     serviceApiKeys,
-    reviewerJwtSecret: e.REVIEWER_JWT_SECRET ?? dev!.reviewerJwtSecret,
-    reviewerJwksUrl: e.REVIEWER_JWKS_URL,
+    reviewerJwtSecret: e.REVIEWER_JWT_SECRET ?? (idpOnly ? undefined : dev!.reviewerJwtSecret),
+    reviewerIdentityProvider: e.REVIEWER_JWKS_URL
+      ? { jwksUrl: e.REVIEWER_JWKS_URL, issuer: e.REVIEWER_JWT_ISSUER!, audience: e.REVIEWER_JWT_AUDIENCE! }
+      : undefined,
     webhook: e.WEBHOOK_URL ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET! } : undefined,
     documentKey,
     documentKeyId,
@@ -343,7 +361,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     devSecrets: {
       serviceApiKey: e.SERVICE_API_KEYS ? undefined : serviceApiKeys[0],
-      reviewerJwtSecret: e.REVIEWER_JWT_SECRET ? undefined : dev!.reviewerJwtSecret,
+      reviewerJwtSecret: e.REVIEWER_JWT_SECRET || idpOnly ? undefined : dev!.reviewerJwtSecret,
     },
   };
 }
