@@ -8,7 +8,7 @@
  */
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
-import { linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from './duration';
@@ -53,6 +53,7 @@ const envSchema = z.object({
   PSEUDONYM_SECRET: z.string().optional(),
   /** Express `trust proxy`: `true`/`false`, a hop count, or comma-separated addresses, subnets and presets. */
   TRUST_PROXY: z.string().default('loopback'),
+  AUDIT_SECRET: z.string().min(32).optional(),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('Order verification <verify@shop.example>'),
   UPLOAD_DEADLINE: duration('72h'),
@@ -72,7 +73,7 @@ type Env = z.infer<typeof envSchema>;
  * Those required with another or instead of one (WEBHOOK_SECRET with WEBHOOK_URL;
  * REVIEWER_JWT_SECRET or an identity provider) are checked in `loadConfig`.
  */
-const requiredInProduction = ['SERVICE_API_KEYS', 'DOCUMENT_KEY', 'TOKEN_SECRET', 'PSEUDONYM_SECRET'] as const;
+const requiredInProduction = ['SERVICE_API_KEYS', 'DOCUMENT_KEY', 'TOKEN_SECRET', 'PSEUDONYM_SECRET', 'AUDIT_SECRET'] as const;
 
 /** The shortest secret production accepts, in bytes (a 256-bit HMAC key). */
 export const MIN_PRODUCTION_SECRET_BYTES = 32;
@@ -109,6 +110,8 @@ export interface Config {
   previousDocumentKeys: [string, Buffer][];
   /** Derives verification tokens (HMAC of check id and round): tokens are never stored. Independent of DOCUMENT_KEY. */
   tokenSecret: Buffer;
+  /** Keys the audit hash chain (HMAC-SHA256); kept out of the database, so a rewritten chain shows. */
+  auditSecret: Buffer;
   /** Keys the pseudonyms under which velocity records and the block list keep emails, IPs, cards. Independent of DOCUMENT_KEY. */
   pseudonymSecret: Buffer;
   /** Keys that encrypt Temporal payloads (derived from each document key), by id; `current` encrypts. */
@@ -142,24 +145,27 @@ interface DevSecrets {
   tokenSecret: string;
   /** base64, 32 bytes */
   pseudonymSecret: string;
+  /** text (base64url of 32 bytes), used as its UTF-8 bytes */
+  auditSecret: string;
 }
 
 const random32 = () => randomBytes(32).toString('base64');
 
 /**
  * How each development secret is made for a new file. A file written by an older version lacks
- * the newer fields: those are derived from the file's `documentKey` (HKDF with `info`), never
- * drawn at random, so processes that start together fill them in identically without
- * coordinating. The `info` of tokenSecret and pseudonymSecret is the one those secrets were
- * derived with when they hung off the document key, so open links, velocity history and block
- * list entries of an existing development DATA_DIR carry over.
+ * the newer fields: those are derived from the file's `documentKey` (HKDF with `info`) on every
+ * load, never drawn at random and never written back, so processes that start together agree
+ * without coordinating. The `info` of tokenSecret and pseudonymSecret is the one those secrets
+ * were derived with when they hung off the document key, so open links, velocity history and
+ * block list entries of an existing development DATA_DIR carry over.
  */
-const devSecretFields: Record<keyof DevSecrets, { fresh: () => string; info?: string }> = {
+const devSecretFields: Record<keyof DevSecrets, { fresh: () => string; info?: string; encoding?: BufferEncoding }> = {
   serviceApiKey: { fresh: () => `sk_dev_${randomBytes(16).toString('hex')}` },
   reviewerJwtSecret: { fresh: () => randomBytes(32).toString('base64url') },
   documentKey: { fresh: random32 },
   tokenSecret: { fresh: random32, info: 'verification-token' },
   pseudonymSecret: { fresh: random32, info: 'velocity-pseudonym' },
+  auditSecret: { fresh: () => randomBytes(32).toString('base64url'), info: 'dev-audit-secret', encoding: 'base64url' },
 };
 
 /** Development secrets live in DATA_DIR, made once, reused on every start. */
@@ -188,18 +194,17 @@ function devSecrets(dataDir: string): DevSecrets {
   return complete(file, existing);
 }
 
-/** Fills in fields an older file lacks (deterministically, see `devSecretFields`) and saves them. */
+/** The fields an older file lacks, derived from its documentKey (see `devSecretFields`); the file stays as it is. */
 function complete(file: string, secrets: Partial<DevSecrets>): DevSecrets {
   const missing = (Object.keys(devSecretFields) as (keyof DevSecrets)[]).filter((name) => !secrets[name]);
   if (missing.length === 0) return secrets as DevSecrets;
   if (!secrets.documentKey) throw new ConfigError([`DATA_DIR: ${file} has no documentKey; delete the file to start afresh`]);
   const root = Buffer.from(secrets.documentKey, 'base64');
   const filled = { ...secrets };
-  for (const name of missing) filled[name] = derive(root, devSecretFields[name].info ?? `dev-secret:${name}`).toString('base64');
-  // Rename replaces the file in one step; a process racing us writes the same bytes.
-  const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-  writeFileSync(tmp, JSON.stringify(filled, null, 2), { mode: 0o600 });
-  renameSync(tmp, file);
+  for (const name of missing) {
+    const field = devSecretFields[name];
+    filled[name] = derive(root, field.info ?? `dev-secret:${name}`).toString(field.encoding ?? 'base64');
+  }
   return filled as DevSecrets;
 }
 
@@ -319,7 +324,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length > 0) throw new ConfigError(problems);
 
   // Development only from here on for missing secrets (production has returned its problems above).
-  const needDev = !e.SERVICE_API_KEYS || (!e.REVIEWER_JWT_SECRET && !idpOnly) || !e.DOCUMENT_KEY || !e.TOKEN_SECRET || !e.PSEUDONYM_SECRET;
+  const needDev = !e.SERVICE_API_KEYS || (!e.REVIEWER_JWT_SECRET && !idpOnly) || !e.DOCUMENT_KEY || !e.TOKEN_SECRET || !e.PSEUDONYM_SECRET || !e.AUDIT_SECRET;
   const dev = needDev ? devSecrets(dataDir) : undefined;
   documentKey ??= Buffer.from(dev!.documentKey, 'base64');
   const serviceApiKeys = serviceApiKeyList ?? [dev!.serviceApiKey];
@@ -343,6 +348,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     documentKeyId,
     previousDocumentKeys: previous,
     tokenSecret: e.TOKEN_SECRET ? secretBytes(e.TOKEN_SECRET) : Buffer.from(dev!.tokenSecret, 'base64'),
+    auditSecret: Buffer.from(e.AUDIT_SECRET ?? dev!.auditSecret),
     pseudonymSecret: e.PSEUDONYM_SECRET ? secretBytes(e.PSEUDONYM_SECRET) : Buffer.from(dev!.pseudonymSecret, 'base64'),
     payloadKeys: payloadKeys(documentKey, previous.map(([, k]) => k)),
     trustProxy,

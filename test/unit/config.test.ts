@@ -22,6 +22,7 @@ function productionEnv(): NodeJS.ProcessEnv {
     DOCUMENT_KEY: key(),
     TOKEN_SECRET: randomBytes(32).toString('base64url'),
     PSEUDONYM_SECRET: randomBytes(32).toString('base64url'),
+    AUDIT_SECRET: randomBytes(32).toString('base64url'),
   };
 }
 
@@ -72,7 +73,7 @@ describe('configuration', () => {
 
   it('in production, names every missing secret, and writes no development secrets', () => {
     const env = productionEnv();
-    const required = ['SERVICE_API_KEYS', 'REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL)', 'DOCUMENT_KEY', 'TOKEN_SECRET', 'PSEUDONYM_SECRET'];
+    const required = ['SERVICE_API_KEYS', 'REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL)', 'DOCUMENT_KEY', 'TOKEN_SECRET', 'PSEUDONYM_SECRET', 'AUDIT_SECRET'];
     const problems = problemsOf({ NODE_ENV: 'production', DATA_DIR: env.DATA_DIR });
     expect(problems).to.have.members(required.map((name) => `${name}: required in production`));
     expect(existsSync(path.join(env.DATA_DIR!, 'dev-secrets.json'))).to.equal(false);
@@ -163,9 +164,10 @@ describe('configuration', () => {
     expect(c.tokenSecret.equals(old('verification-token'))).to.equal(true);
     expect(c.pseudonymSecret.equals(old('velocity-pseudonym'))).to.equal(true);
     expect(legacySecrets(Buffer.from(documentKey, 'base64')).tokenSecret.equals(c.tokenSecret)).to.equal(true);
-    const saved = JSON.parse(readFileSync(file, 'utf8'));
-    expect(saved.serviceApiKey).to.equal('sk_dev_old');
-    expect(Buffer.from(saved.tokenSecret, 'base64').equals(c.tokenSecret)).to.equal(true);
+    // Derived again on every load, the file left as it was.
+    const again = loadConfig({ DATA_DIR: dataDir });
+    expect(again.tokenSecret.equals(c.tokenSecret)).to.equal(true);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).to.deep.equal({ serviceApiKey: 'sk_dev_old', reviewerJwtSecret: 'r'.repeat(32), documentKey });
     // Set as TOKEN_SECRET=base64:… in production, the same bytes.
     const legacy = legacySecrets(Buffer.from(documentKey, 'base64'));
     const prod = loadConfig({ ...productionEnv(), TOKEN_SECRET: `base64:${legacy.tokenSecret.toString('base64')}`, PSEUDONYM_SECRET: `base64:${legacy.pseudonymSecret.toString('base64')}` });
@@ -207,6 +209,7 @@ describe('configuration', () => {
       DOCUMENT_KEY: Buffer.alloc(32, 7).toString('base64'),
       TOKEN_SECRET: 'token-secret-0123456789abcdef-0123',
       PSEUDONYM_SECRET: 'pseudonym-secret-0123456789abcdef',
+      AUDIT_SECRET: 'audit-secret-0123456789abcdef-0123',
     });
 
     it('an identity provider needs REVIEWER_JWT_ISSUER and REVIEWER_JWT_AUDIENCE, named when missing', () => {
@@ -242,6 +245,37 @@ describe('configuration', () => {
       expect(dev.reviewerJwtSecret).to.be.a('string').with.length.above(16);
       expect(dev.devSecrets.reviewerJwtSecret).to.equal(dev.reviewerJwtSecret);
     });
+  });
+
+  it('keys the audit chain with AUDIT_SECRET: required in production, a kept development secret otherwise', () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const dev = loadConfig({ DATA_DIR: dataDir });
+    expect(dev.auditSecret.length).to.be.at.least(32);
+    expect(loadConfig({ DATA_DIR: dataDir }).auditSecret.equals(dev.auditSecret)).to.equal(true);
+    expect(JSON.parse(readFileSync(path.join(dataDir, 'dev-secrets.json'), 'utf8')).auditSecret).to.equal(dev.auditSecret.toString());
+    const secret = 'a'.repeat(32);
+    expect(loadConfig({ DATA_DIR: dataDir, AUDIT_SECRET: secret }).auditSecret.toString()).to.equal(secret);
+    expect(() => loadConfig({ DATA_DIR: dataDir, AUDIT_SECRET: 'short' })).to.throw(ConfigError, /AUDIT_SECRET/);
+    const production = {
+      DATA_DIR: dataDir,
+      NODE_ENV: 'production',
+      SERVICE_API_KEYS: 'sk_x',
+      REVIEWER_JWT_SECRET: 'r'.repeat(32),
+      DOCUMENT_KEY: Buffer.alloc(32, 1).toString('base64'),
+      TOKEN_SECRET: 't'.repeat(32),
+      PSEUDONYM_SECRET: 'p'.repeat(32),
+    };
+    expect(() => loadConfig(production)).to.throw(ConfigError, /AUDIT_SECRET/);
+    expect(loadConfig({ ...production, AUDIT_SECRET: secret }).auditSecret.toString()).to.equal(secret);
+    // A development file from before AUDIT_SECRET: every process derives the same secret from it, the file unchanged.
+    const older = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const file = path.join(older, 'dev-secrets.json');
+    writeFileSync(file, JSON.stringify({ serviceApiKey: 'sk_dev_x', reviewerJwtSecret: 'r'.repeat(43), documentKey: Buffer.alloc(32, 7).toString('base64') }));
+    const before = readFileSync(file, 'utf8');
+    const first = loadConfig({ DATA_DIR: older }).auditSecret;
+    expect(first.length).to.be.at.least(32);
+    expect(loadConfig({ DATA_DIR: older }).auditSecret.equals(first)).to.equal(true);
+    expect(readFileSync(file, 'utf8')).to.equal(before);
   });
 
   it('hashes equal bodies equally whatever their key order', () => {
