@@ -30,12 +30,14 @@ fi
 export SERVICE_API_KEYS=sk_check_dummy
 export REVIEWER_JWT_SECRET=check-dummy-reviewer-secret
 export DOCUMENT_KEY=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=
+export TOKEN_SECRET=check-dummy-token-secret-of-32-bytes
+export PSEUDONYM_SECRET=check-dummy-pseudonym-secret-32-bytes
 export AUDIT_SECRET=check-dummy-audit-secret-of-32-characters
 
 "${compose[@]}" -f "$file" config -q
 
 # And the secrets really are required: without them the file must not validate.
-for name in SERVICE_API_KEYS REVIEWER_JWT_SECRET DOCUMENT_KEY AUDIT_SECRET; do
+for name in SERVICE_API_KEYS REVIEWER_JWT_SECRET DOCUMENT_KEY TOKEN_SECRET PSEUDONYM_SECRET AUDIT_SECRET; do
   if out=$(env -u "$name" "${compose[@]}" -f "$file" config -q 2>&1); then
     echo "$file: validates without $name, which must be required" >&2
     exit 1
