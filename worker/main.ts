@@ -10,6 +10,7 @@ import { createActivities } from '../activities';
 import { connectDatabase, disconnectDatabase } from '../models';
 import { logger } from '../lib/logger';
 import { dataConverter } from '../lib/payloadCodec';
+import { workflowSource } from './workflowSource';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -41,7 +42,7 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         taskQueue: taskQueues.checks,
         dataConverter: converter,
-        workflowsPath: require.resolve('../workflows'),
+        ...workflowSource(),
         activities,
         maxCachedWorkflows: 2000,
       }),
