@@ -4,8 +4,10 @@
 # is there), against .env.example:
 #   - the file validates with .env.example's values (its empty secrets filled with dummies);
 #   - every ${VARIABLE} the file uses is listed in .env.example;
-#   - every required variable (${VARIABLE:?...}) really is required: left empty, the file
-#     does not validate, and the message names it.
+#   - every value .env.example leaves empty (a secret the operator must make) is required by
+#     the file (${VARIABLE:?...}), except the optional ones listed below;
+#   - every required variable really is required: left empty, the file does not validate,
+#     and the message names it.
 # Nothing is started. The caller's environment is not used (a real secret there cannot
 # make the check pass).
 set -euo pipefail
@@ -45,6 +47,15 @@ missing=$(comm -23 <(echo "$used") <(echo "$listed"))
 if [ -n "$missing" ]; then
   echo "$file uses variables that $example does not list:" >&2
   while IFS= read -r name; do echo "  $name" >&2; done <<<"$missing"
+  exit 1
+fi
+
+# Empty in .env.example but optional: the app runs without them.
+optional="REVIEWER_JWKS_URL PREVIOUS_DOCUMENT_KEYS WEBHOOK_URL WEBHOOK_SECRET SMTP_URL"
+unrequired=$(comm -23 <(tr ' ' '\n' <<<"$empty" | sort -u) <(tr ' ' '\n' <<<"$required $optional" | sort -u))
+if [ -n "$unrequired" ]; then
+  echo "$example leaves these empty, but $file does not require them (\${NAME:?...}):" >&2
+  while IFS= read -r name; do echo "  $name" >&2; done <<<"$unrequired"
   exit 1
 fi
 
