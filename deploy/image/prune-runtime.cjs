@@ -17,6 +17,7 @@
  * Usage: node prune-runtime.cjs <app dir>   (the directory holding package-lock.json)
  */
 'use strict';
+/* eslint-disable @typescript-eslint/no-require-imports -- plain CommonJS, run by node in the image build */
 const fs = require('node:fs');
 const path = require('node:path');
 

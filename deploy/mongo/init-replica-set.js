@@ -5,6 +5,7 @@
 // It logs in to mongo1 as the root user that the mongo image created there on its first start
 // (MONGO_INITDB_ROOT_USERNAME / _PASSWORD); the other members have no users of their own until
 // they replicate them. Credentials come from the environment, never from a command line.
+/* global connect, print, sleep, quit -- mongosh's shell functions */
 const env = process.env;
 const enc = encodeURIComponent;
 const root = `${enc(env.MONGO_ROOT_USER)}:${enc(env.MONGO_ROOT_PASSWORD)}`;
