@@ -8,6 +8,7 @@ import { verificationRouter, webRoot } from './routes/verification';
 import { reviewRouter } from './routes/review';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
+import { configureAudit } from '../activities/audit';
 
 /** Same-origin scripts and styles only; no inline code, no framing. */
 const pagePolicy =
@@ -21,6 +22,7 @@ export interface AppDeps {
 }
 
 export function createApp({ config, temporal, connection }: AppDeps): express.Express {
+  configureAudit(config.auditSecret);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');

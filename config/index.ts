@@ -36,12 +36,15 @@ const envSchema = z.object({
   SERVICE_API_KEYS: z.string().optional(),
   REVIEWER_JWT_SECRET: z.string().min(16).optional(),
   REVIEWER_JWKS_URL: z.url().optional(),
+  REVIEWER_JWT_ISSUER: z.string().min(1).optional(),
+  REVIEWER_JWT_AUDIENCE: z.string().min(1).optional(),
   WEBHOOK_URL: z.url().optional(),
   WEBHOOK_SECRET: z.string().min(1).optional(),
   DOCUMENT_KEY: z.string().optional(),
   /** Comma-separated earlier DOCUMENT_KEYs (base64): still unwrap documents stored under them. */
   PREVIOUS_DOCUMENT_KEYS: z.string().optional(),
   TOKEN_SECRET: z.string().min(16).optional(),
+  AUDIT_SECRET: z.string().min(32).optional(),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('Order verification <verify@shop.example>'),
   UPLOAD_DEADLINE: duration('72h'),
@@ -70,8 +73,10 @@ export interface Config {
   temporal: { address?: string; namespace: string };
   mongodbUri?: string;
   serviceApiKeys: string[];
-  reviewerJwtSecret: string;
-  reviewerJwksUrl?: string;
+  /** HS256 key of reviewer tokens; unset in production without REVIEWER_JWT_SECRET (then only the identity provider's tokens pass). */
+  reviewerJwtSecret?: string;
+  /** The identity provider whose RS256/ES256 reviewer tokens are accepted, and the `iss` / `aud` they must carry. */
+  reviewerIdentityProvider?: { jwksUrl: string; issuer: string; audience: string };
   webhook?: { url: string; secret: string };
   /** 32 bytes that wrap every document's data key. */
   documentKey: Buffer;
@@ -81,6 +86,8 @@ export interface Config {
   previousDocumentKeys: [string, Buffer][];
   /** Derives verification tokens (HMAC of check id and round): tokens are never stored. */
   tokenSecret: Buffer;
+  /** Keys the audit hash chain (HMAC-SHA256); kept out of the database, so a rewritten chain shows. */
+  auditSecret: Buffer;
   /** Keys the pseudonyms under which velocity records keep emails, IPs, cards. */
   pseudonymSecret: Buffer;
   /** Keys that encrypt Temporal payloads (derived from each document key), by id; `current` encrypts. */
@@ -99,28 +106,38 @@ interface DevSecrets {
   serviceApiKey: string;
   reviewerJwtSecret: string;
   documentKey: string;
+  auditSecret: string;
 }
 
 /** Development secrets live in DATA_DIR, made once, reused on every start. */
 function devSecrets(dataDir: string): DevSecrets {
   const file = path.join(dataDir, 'dev-secrets.json');
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+    return withLaterSecrets(JSON.parse(readFileSync(file, 'utf8')) as DevSecrets);
   } catch {
     const secrets: DevSecrets = {
       serviceApiKey: `sk_dev_${randomBytes(16).toString('hex')}`,
       reviewerJwtSecret: randomBytes(32).toString('base64url'),
       documentKey: randomBytes(32).toString('base64'),
+      auditSecret: randomBytes(32).toString('base64url'),
     };
     mkdirSync(dataDir, { recursive: true });
     // `wx`: when two processes start at once, one writes and the other reads.
     try {
       writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
     } catch {
-      return JSON.parse(readFileSync(file, 'utf8')) as DevSecrets;
+      return withLaterSecrets(JSON.parse(readFileSync(file, 'utf8')) as DevSecrets);
     }
     return secrets;
   }
+}
+
+/**
+ * A file written before a secret existed gets it derived from one it has, so
+ * processes starting together agree without rewriting the file.
+ */
+function withLaterSecrets(secrets: DevSecrets): DevSecrets {
+  return { ...secrets, auditSecret: secrets.auditSecret ?? derive(Buffer.from(secrets.documentKey, 'base64'), 'dev-audit-secret').toString('base64url') };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -132,9 +149,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   const dataDir = path.resolve(e.DATA_DIR);
-  const needDev = !e.SERVICE_API_KEYS || !e.REVIEWER_JWT_SECRET || !e.DOCUMENT_KEY;
+  // In production HS256 reviewer tokens need an explicit REVIEWER_JWT_SECRET (never a
+  // generated one): with an identity provider and no secret, only its tokens pass.
+  const idpOnly = production && !e.REVIEWER_JWT_SECRET && e.REVIEWER_JWKS_URL !== undefined;
+  const needDev = !e.SERVICE_API_KEYS || (!e.REVIEWER_JWT_SECRET && !idpOnly) || !e.DOCUMENT_KEY || !e.AUDIT_SECRET;
   if (production && needDev) {
-    throw new ConfigError('SERVICE_API_KEYS, REVIEWER_JWT_SECRET and DOCUMENT_KEY are required in production');
+    throw new ConfigError('SERVICE_API_KEYS, REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL), DOCUMENT_KEY and AUDIT_SECRET are required in production');
+  }
+  if (e.REVIEWER_JWKS_URL) {
+    // Without them, a token the provider issued to any other application would pass.
+    for (const name of ['REVIEWER_JWT_ISSUER', 'REVIEWER_JWT_AUDIENCE'] as const) {
+      if (!e[name]) throw new ConfigError(`${name} is required when REVIEWER_JWKS_URL is set`);
+    }
   }
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) throw new ConfigError('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
   const dev = needDev ? devSecrets(dataDir) : undefined;
@@ -156,8 +182,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
     mongodbUri: e.MONGODB_URI,
     serviceApiKeys,
-    reviewerJwtSecret: e.REVIEWER_JWT_SECRET ?? dev!.reviewerJwtSecret,
-    reviewerJwksUrl: e.REVIEWER_JWKS_URL,
+    reviewerJwtSecret: e.REVIEWER_JWT_SECRET ?? (idpOnly ? undefined : dev!.reviewerJwtSecret),
+    reviewerIdentityProvider: e.REVIEWER_JWKS_URL
+      ? { jwksUrl: e.REVIEWER_JWKS_URL, issuer: e.REVIEWER_JWT_ISSUER!, audience: e.REVIEWER_JWT_AUDIENCE! }
+      : undefined,
     webhook: e.WEBHOOK_URL ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET! } : undefined,
     documentKey,
     documentKeyId: keyId(documentKey),
@@ -168,6 +196,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .map((k) => Buffer.from(k, 'base64'))
       .map((k) => [keyId(k), k] as [string, Buffer]),
     tokenSecret: e.TOKEN_SECRET ? Buffer.from(e.TOKEN_SECRET) : derive(documentKey, 'verification-token'),
+    auditSecret: Buffer.from(e.AUDIT_SECRET ?? dev!.auditSecret),
     pseudonymSecret: derive(documentKey, 'velocity-pseudonym'),
     payloadKeys: payloadKeys(documentKey, e.PREVIOUS_DOCUMENT_KEYS),
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
@@ -185,7 +214,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     devSecrets: {
       serviceApiKey: e.SERVICE_API_KEYS ? undefined : serviceApiKeys[0],
-      reviewerJwtSecret: e.REVIEWER_JWT_SECRET ? undefined : dev!.reviewerJwtSecret,
+      reviewerJwtSecret: e.REVIEWER_JWT_SECRET || idpOnly ? undefined : dev!.reviewerJwtSecret,
     },
   };
 }

@@ -51,7 +51,7 @@ if [ -n "$missing" ]; then
 fi
 
 # Empty in .env.example but optional: the app runs without them.
-optional="REVIEWER_JWKS_URL PREVIOUS_DOCUMENT_KEYS WEBHOOK_URL WEBHOOK_SECRET SMTP_URL"
+optional="REVIEWER_JWKS_URL REVIEWER_JWT_ISSUER REVIEWER_JWT_AUDIENCE PREVIOUS_DOCUMENT_KEYS WEBHOOK_URL WEBHOOK_SECRET SMTP_URL"
 unrequired=$(comm -23 <(tr ' ' '\n' <<<"$empty" | sort -u) <(tr ' ' '\n' <<<"$required $optional" | sort -u))
 if [ -n "$unrequired" ]; then
   echo "$example leaves these empty, but $file does not require them (\${NAME:?...}):" >&2

@@ -1,6 +1,6 @@
 /** Configuration parsing: durations, defaults, refusals. */
 import { expect } from 'chai';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseDuration } from '../../config/duration';
@@ -35,6 +35,81 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir, WEBHOOK_URL: 'http://x.test/h' })).to.throw(ConfigError, /WEBHOOK_SECRET/);
     expect(() => loadConfig({ DATA_DIR: dataDir, NODE_ENV: 'production' })).to.throw(ConfigError, /required in production/);
     expect(() => loadConfig({ DATA_DIR: dataDir, DOCUMENT_KEY: Buffer.alloc(16).toString('base64') })).to.throw(ConfigError, /32 bytes/);
+  });
+
+  describe('reviewer tokens', () => {
+    const idp = {
+      REVIEWER_JWKS_URL: 'https://idp.example.test/.well-known/jwks.json',
+      REVIEWER_JWT_ISSUER: 'https://idp.example.test/',
+      REVIEWER_JWT_AUDIENCE: 'fraud-check-review',
+    };
+    /** Every secret production requires, except the reviewer ones. */
+    const production = () => ({
+      NODE_ENV: 'production',
+      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'cfg-')),
+      SERVICE_API_KEYS: 'sk_prod_0123456789',
+      DOCUMENT_KEY: Buffer.alloc(32, 7).toString('base64'),
+      TOKEN_SECRET: 'token-secret-0123456789abcdef',
+      PSEUDONYM_SECRET: 'pseudonym-secret-0123456789abcdef',
+      AUDIT_SECRET: 'audit-secret-0123456789abcdef-0123',
+    });
+
+    it('an identity provider needs REVIEWER_JWT_ISSUER and REVIEWER_JWT_AUDIENCE, named when missing', () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+      expect(() => loadConfig({ DATA_DIR: dataDir, ...idp, REVIEWER_JWT_ISSUER: undefined })).to.throw(ConfigError, /REVIEWER_JWT_ISSUER is required when REVIEWER_JWKS_URL is set/);
+      expect(() => loadConfig({ DATA_DIR: dataDir, ...idp, REVIEWER_JWT_AUDIENCE: undefined })).to.throw(ConfigError, /REVIEWER_JWT_AUDIENCE is required when REVIEWER_JWKS_URL is set/);
+      expect(() => loadConfig({ DATA_DIR: dataDir, ...idp, REVIEWER_JWT_AUDIENCE: '' })).to.throw(ConfigError, /REVIEWER_JWT_AUDIENCE/);
+      expect(loadConfig({ DATA_DIR: dataDir, ...idp }).reviewerIdentityProvider).to.deep.equal({
+        jwksUrl: idp.REVIEWER_JWKS_URL,
+        issuer: idp.REVIEWER_JWT_ISSUER,
+        audience: idp.REVIEWER_JWT_AUDIENCE,
+      });
+      expect(loadConfig({ DATA_DIR: dataDir }).reviewerIdentityProvider).to.equal(undefined);
+    });
+
+    it('in production, HS256 only with an explicit REVIEWER_JWT_SECRET: with an identity provider alone, no secret at all', () => {
+      const idpOnly = loadConfig({ ...production(), ...idp });
+      expect(idpOnly.reviewerJwtSecret).to.equal(undefined);
+      expect(idpOnly.devSecrets.reviewerJwtSecret).to.equal(undefined);
+      expect(idpOnly.reviewerIdentityProvider?.issuer).to.equal(idp.REVIEWER_JWT_ISSUER);
+
+      const both = loadConfig({ ...production(), ...idp, REVIEWER_JWT_SECRET: 'prod-secret-0123456789abcdef' });
+      expect(both.reviewerJwtSecret).to.equal('prod-secret-0123456789abcdef');
+      expect(both.devSecrets.reviewerJwtSecret).to.equal(undefined);
+
+      // Neither: no way for a reviewer to sign in.
+      expect(() => loadConfig(production())).to.throw(ConfigError, /REVIEWER_JWT_SECRET \(or REVIEWER_JWKS_URL\)/);
+    });
+
+    it('in development, a generated HS256 secret, with or without an identity provider', () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+      const dev = loadConfig({ DATA_DIR: dataDir, ...idp });
+      expect(dev.reviewerJwtSecret).to.be.a('string').with.length.above(16);
+      expect(dev.devSecrets.reviewerJwtSecret).to.equal(dev.reviewerJwtSecret);
+    });
+  });
+
+  it('keys the audit chain with AUDIT_SECRET: required in production, a kept development secret otherwise', () => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const dev = loadConfig({ DATA_DIR: dataDir });
+    expect(dev.auditSecret.length).to.be.at.least(32);
+    expect(loadConfig({ DATA_DIR: dataDir }).auditSecret.equals(dev.auditSecret)).to.equal(true);
+    expect(JSON.parse(readFileSync(path.join(dataDir, 'dev-secrets.json'), 'utf8')).auditSecret).to.equal(dev.auditSecret.toString());
+    const secret = 'a'.repeat(32);
+    expect(loadConfig({ DATA_DIR: dataDir, AUDIT_SECRET: secret }).auditSecret.toString()).to.equal(secret);
+    expect(() => loadConfig({ DATA_DIR: dataDir, AUDIT_SECRET: 'short' })).to.throw(ConfigError, /AUDIT_SECRET/);
+    const production = { DATA_DIR: dataDir, NODE_ENV: 'production', SERVICE_API_KEYS: 'sk_x', REVIEWER_JWT_SECRET: 'r'.repeat(32), DOCUMENT_KEY: Buffer.alloc(32, 1).toString('base64') };
+    expect(() => loadConfig(production)).to.throw(ConfigError, /AUDIT_SECRET/);
+    expect(loadConfig({ ...production, AUDIT_SECRET: secret }).auditSecret.toString()).to.equal(secret);
+    // A development file from before AUDIT_SECRET: every process derives the same secret from it, the file unchanged.
+    const older = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+    const file = path.join(older, 'dev-secrets.json');
+    writeFileSync(file, JSON.stringify({ serviceApiKey: 'sk_dev_x', reviewerJwtSecret: 'r'.repeat(43), documentKey: Buffer.alloc(32, 7).toString('base64') }));
+    const before = readFileSync(file, 'utf8');
+    const first = loadConfig({ DATA_DIR: older }).auditSecret;
+    expect(first.length).to.be.at.least(32);
+    expect(loadConfig({ DATA_DIR: older }).auditSecret.equals(first)).to.equal(true);
+    expect(readFileSync(file, 'utf8')).to.equal(before);
   });
 
   it('hashes equal bodies equally whatever their key order', () => {

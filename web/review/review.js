@@ -1459,7 +1459,7 @@
                     h('td', { className: 'nowrap' }, timeEl(e.at, true)),
                     h('td', {}, actorText(e.actor)),
                     h('td', {}, humanize(e.action || '')),
-                    h('td', { className: 'detail' }, detailText(e.detail)),
+                    h('td', { className: 'detail' }, detailText(e.detail, e.redacted)),
                     h('td', { className: 'mono small', title: e.hash || '' }, e.hash ? `${String(e.hash).slice(0, 12)}…` : '—'),
                   ),
                 ),
@@ -1470,10 +1470,13 @@
     );
   }
 
-  function detailText(detail) {
+  /** `redacted`: free-text keys the retention purge destroyed (the chain still covers them). */
+  function detailText(detail, redacted) {
     if (detail === null || detail === undefined || detail === '') return '';
     if (typeof detail !== 'object') return String(detail);
-    return h('code', {}, Object.entries(detail).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`).join(' · '));
+    const parts = Object.entries(detail).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : v}`);
+    for (const k of redacted || []) parts.push(`${k}: (purged)`);
+    return h('code', {}, parts.join(' · '));
   }
 
   // ------------------------------------------------------------------ viewer
