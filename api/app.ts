@@ -25,7 +25,7 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   configureAudit(config.auditSecret);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   app.use(measure);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -383,7 +383,7 @@ describe('npm run token', function () {
       DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'token-')),
       SERVICE_API_KEYS: 'sk_prod_0123456789',
       DOCUMENT_KEY: Buffer.alloc(32, 7).toString('base64'),
-      TOKEN_SECRET: 'token-secret-0123456789abcdef',
+      TOKEN_SECRET: 'token-secret-0123456789abcdef-0123',
       PSEUDONYM_SECRET: 'pseudonym-secret-0123456789abcdef',
       AUDIT_SECRET: 'audit-secret-0123456789abcdef-0123',
       REVIEWER_JWKS_URL: 'https://idp.example.test/.well-known/jwks.json',
