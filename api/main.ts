@@ -4,6 +4,7 @@ import { connectDatabase, disconnectDatabase } from '../models';
 import { connectTemporalClient } from '../lib/temporal';
 import { logger } from '../lib/logger';
 import { createApp } from './app';
+import { clientErrorHandler } from './errors';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -15,6 +16,7 @@ async function main(): Promise<void> {
     logger.info({ port: config.port }, 'api listening');
     process.send?.({ ready: true });
   });
+  server.on('clientError', clientErrorHandler);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 120_000;
   const shutdown = () => {
