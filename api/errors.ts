@@ -98,6 +98,8 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
     req.socket?.destroy();
     return;
   }
+  // What a failed attempt at another answer set (a page's type, a file's validators) does not describe this one.
+  for (const name of ['Content-Type', 'Content-Disposition', 'Content-Encoding', 'ETag', 'Last-Modified']) res.removeHeader(name);
   const retryAfter = retryAfterSeconds(apiError.status, apiError.details);
   if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   res.status(apiError.status).json({
@@ -110,8 +112,9 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
  * express sees it: a malformed request line or header, headers too large, a
  * body cut short): the same answers as Node's own, with the contract's body.
  */
-export function clientErrorHandler(error: Error & { code?: string }, socket: Socket): void {
+export function clientErrorHandler(error: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void {
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  logger.debug({ code: error.code }, 'refused by the HTTP parser');
   if (error.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
     const [status, code, message] =
       error.code === 'HPE_HEADER_OVERFLOW'
@@ -122,9 +125,11 @@ export function clientErrorHandler(error: Error & { code?: string }, socket: Soc
             ? [413, 'payload_too_large', 'the chunk extensions are too large']
             : [400, 'malformed_request', 'the request is not valid HTTP'];
     const body = JSON.stringify({ error: { code, message } });
+    // An answer to HEAD has no body (the client would take the body for a second, bogus answer).
+    const head = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
     socket.write(
       `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
     );
   }
   socket.destroy(error);
