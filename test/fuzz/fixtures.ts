@@ -66,7 +66,8 @@ export async function makeFixtures(h: Harness, baseUrl: string): Promise<Fixture
     tokens,
     values: {
       orderId: [clean.orderId, review.orderId, cancellable.orderId, waiting.orderId, uid('ord_unknown')],
-      checkId: [review.checkId, waiting.checkId, clean.checkId, `chk_unknown${Date.now()}`],
+      // Index by index with documentId: the first check is the one that holds the document.
+      checkId: [waiting.checkId, review.checkId, clean.checkId, `chk_unknown${Date.now()}`],
       token: [waiting.verification!.token, 'A'.repeat(43)],
       documentId: [uploaded.body.documentId, 'doc_unknown'],
     },

@@ -38,7 +38,8 @@ export type AuthPlan =
   | { kind: 'raw'; header: string }
   | { kind: 'none' };
 
-export type ParamPlan = { kind: 'real'; index: number } | { kind: 'raw'; text: string };
+/** `real`: a fixture's value (the plan's `realIndex` picks which, the same for every parameter so ids that belong together go together). */
+export type ParamPlan = { kind: 'real' } | { kind: 'raw'; text: string };
 
 export type Mutation = { at: number[]; op: 'delete' } | { at: number[]; op: 'set'; value: unknown } | { at: number[]; op: 'add'; key: string; value: unknown };
 
@@ -62,12 +63,15 @@ export interface MultipartPlan {
   kind: 'multipart';
   parts: PartPlan[];
   boundary: string;
-  declared: 'same' | 'quoted' | 'none' | 'other';
-  ending: 'proper' | 'missing-final' | 'none';
-  /** Cut the body to this fraction (1: whole); the Content-Length says what is sent. */
-  keep: number;
-  newline: '\r\n' | '\n';
-  preamble: string;
+  /** At most one thing wrong with the framing (most cases have none, so the parts reach the route). */
+  damage:
+    | { kind: 'none' }
+    | { kind: 'boundary'; declared: 'quoted' | 'none' | 'other' }
+    | { kind: 'ending'; ending: 'missing-final' | 'none' }
+    /** Cut the body to this fraction; the Content-Length says what is sent. */
+    | { kind: 'cut'; keep: number }
+    | { kind: 'bare-lf' }
+    | { kind: 'preamble'; text: string };
 }
 
 export type BodyPlan =
@@ -86,6 +90,7 @@ export type BodyPlan =
 export interface RequestPlan {
   method: string;
   params: Record<string, ParamPlan>;
+  realIndex: number;
   query: string;
   auth: AuthPlan;
   body: BodyPlan;
@@ -205,7 +210,7 @@ const uploadParts: fc.Arbitrary<PartPlan[]> = fc
       contentPlan,
     ),
     order: fc.boolean(),
-    extra: fc.array(partPlan, { maxLength: 2 }),
+    extra: fc.oneof({ arbitrary: fc.constant<PartPlan[]>([]), weight: 4 }, { arbitrary: fc.array(partPlan, { minLength: 1, maxLength: 2 }), weight: 1 }),
     drop: pick('none', 'none', 'none', 'kind', 'file'),
   })
   .map(({ kind, file, order, extra, drop }) => {
@@ -217,13 +222,16 @@ const uploadParts: fc.Arbitrary<PartPlan[]> = fc
 
 export const multipartPlan: fc.Arbitrary<MultipartPlan> = fc.record({
   kind: fc.constant('multipart' as const),
-  parts: fc.oneof({ arbitrary: uploadParts, weight: 3 }, { arbitrary: fc.array(partPlan, { maxLength: 6 }), weight: 2 }, { arbitrary: fc.array(partPlan, { minLength: 7, maxLength: 12 }), weight: 1 }),
+  parts: fc.oneof({ arbitrary: uploadParts, weight: 4 }, { arbitrary: fc.array(partPlan, { maxLength: 6 }), weight: 2 }, { arbitrary: fc.array(partPlan, { minLength: 7, maxLength: 12 }), weight: 1 }),
   boundary: fc.oneof(fc.stringMatching(/^[A-Za-z0-9'()+_,.:=?-]{1,70}$/), fc.constant(`----fuzz${randomBytes(8).toString('hex')}`)),
-  declared: fc.oneof({ arbitrary: fc.constant('same' as const), weight: 8 }, { arbitrary: pick('quoted' as const, 'none' as const, 'other' as const), weight: 2 }),
-  ending: fc.oneof({ arbitrary: fc.constant('proper' as const), weight: 8 }, { arbitrary: pick('missing-final' as const, 'none' as const), weight: 2 }),
-  keep: fc.oneof({ arbitrary: fc.constant(1), weight: 8 }, { arbitrary: fc.double({ min: 0, max: 1, noNaN: true }), weight: 2 }),
-  newline: fc.oneof({ arbitrary: fc.constant('\r\n' as const), weight: 9 }, { arbitrary: fc.constant('\n' as const), weight: 1 }),
-  preamble: fc.oneof({ arbitrary: fc.constant(''), weight: 9 }, { arbitrary: fc.string({ maxLength: 40 }), weight: 1 }),
+  damage: fc.oneof(
+    { arbitrary: fc.constant({ kind: 'none' as const }), weight: 12 },
+    { arbitrary: fc.record({ kind: fc.constant('boundary' as const), declared: pick('quoted' as const, 'none' as const, 'other' as const) }), weight: 1 },
+    { arbitrary: fc.record({ kind: fc.constant('ending' as const), ending: pick('missing-final' as const, 'none' as const) }), weight: 1 },
+    { arbitrary: fc.record({ kind: fc.constant('cut' as const), keep: fc.double({ min: 0, max: 1, noNaN: true }) }), weight: 2 },
+    { arbitrary: fc.constant({ kind: 'bare-lf' as const }), weight: 1 },
+    { arbitrary: fc.record({ kind: fc.constant('preamble' as const), text: fc.string({ maxLength: 40 }) }), weight: 1 },
+  ),
 });
 
 /** A JSON Schema (from /openapi.json) → an arbitrary of values it describes (roughly; mutations do the rest). */
@@ -270,7 +278,8 @@ export function fromSchema(schema: JsonSchema | undefined, depth = 0): fc.Arbitr
 export function bodyPlan(endpoint: Endpoint, hasValid: boolean): fc.Arbitrary<BodyPlan> {
   const sendsBody = endpoint.method !== 'GET' && endpoint.method !== 'DELETE';
   const shaped: { arbitrary: fc.Arbitrary<BodyPlan>; weight: number }[] = [];
-  if (hasValid) shaped.push({ arbitrary: fc.record({ kind: fc.constant('valid' as const), mutations: fc.array(mutation, { maxLength: 3 }) }), weight: 8 });
+  const mutations = fc.oneof({ arbitrary: fc.constant<Mutation[]>([]), weight: 1 }, { arbitrary: fc.array(mutation, { minLength: 1, maxLength: 3 }), weight: 2 });
+  if (hasValid) shaped.push({ arbitrary: fc.record({ kind: fc.constant('valid' as const), mutations }), weight: 8 });
   if (endpoint.jsonBody) shaped.push({ arbitrary: fc.record({ kind: fc.constant('schema' as const), value: fromSchema(endpoint.jsonBody), mutations: fc.array(mutation, { maxLength: 2 }) }), weight: 3 });
   if (endpoint.multipart) shaped.push({ arbitrary: multipartPlan, weight: 12 });
   const anything: { arbitrary: fc.Arbitrary<BodyPlan>; weight: number }[] = [
@@ -328,7 +337,7 @@ export function queryPlan(endpoint: Endpoint): fc.Arbitrary<string> {
 }
 
 export const authPlan: fc.Arbitrary<AuthPlan> = fc.oneof(
-  { arbitrary: fc.record({ kind: fc.constant('valid' as const), role: pick('service' as const, 'reviewer' as const, 'senior' as const, 'admin' as const) }), weight: 14 },
+  { arbitrary: fc.record({ kind: fc.constant('valid' as const), role: pick('service' as const, 'reviewer' as const, 'senior' as const, 'admin' as const) }), weight: 20 },
   { arbitrary: fc.record({ kind: fc.constant('as' as const), who: pick('service' as const, 'reviewer' as const, 'senior' as const, 'admin' as const) }), weight: 2 },
   { arbitrary: fc.record({ kind: fc.constant('refused' as const), which: pick('expired' as const, 'wrongSecret' as const, 'algNone' as const, 'rs256' as const, 'noRole' as const) }), weight: 2 },
   {
@@ -379,17 +388,18 @@ export const extraHeaders: fc.Arbitrary<Record<string, string>> = fc
 export function requestPlan(endpoint: Endpoint, hasValid: boolean): fc.Arbitrary<RequestPlan> {
   const paramPlan = (): fc.Arbitrary<ParamPlan> =>
     fc.oneof(
-      { arbitrary: fc.record({ kind: fc.constant('real' as const), index: fc.nat(20) }), weight: 3 },
+      { arbitrary: fc.constant({ kind: 'real' as const }), weight: 3 },
       { arbitrary: fc.record({ kind: fc.constant('raw' as const), text: segment }), weight: 2 },
     );
   return fc.record({
     method: fc.oneof({ arbitrary: fc.constant(endpoint.method as string), weight: 20 }, { arbitrary: pick('HEAD', 'OPTIONS'), weight: 1 }),
     params: fc.record(Object.fromEntries(endpoint.params.map((p) => [p, paramPlan()]))) as fc.Arbitrary<Record<string, ParamPlan>>,
+    realIndex: fc.nat(20),
     query: queryPlan(endpoint),
     auth: authPlan,
     body: bodyPlan(endpoint, hasValid),
     contentType: fc.oneof(
-      { arbitrary: fc.constant({ kind: 'auto' as const }), weight: 10 },
+      { arbitrary: fc.constant({ kind: 'auto' as const }), weight: 16 },
       { arbitrary: fc.constant({ kind: 'none' as const }), weight: 1 },
       { arbitrary: fc.record({ kind: fc.constant('value' as const), value: fc.oneof(contentTypes, headerText(60)) }), weight: 3 },
     ),
@@ -466,8 +476,9 @@ function contentBytes(content: ContentPlan, fixtures: Fixtures): Buffer {
 }
 
 function multipartBytes(plan: MultipartPlan, fixtures: Fixtures): { body: Buffer; contentType: string } {
-  const nl = plan.newline;
-  const chunks: Buffer[] = [Buffer.from(plan.preamble ? `${plan.preamble}${nl}` : '', 'utf8')];
+  const damage = plan.damage;
+  const nl = damage.kind === 'bare-lf' ? '\n' : '\r\n';
+  const chunks: Buffer[] = [Buffer.from(damage.kind === 'preamble' ? `${damage.text}${nl}` : '', 'utf8')];
   for (const part of plan.parts) {
     let disposition = 'Content-Disposition: form-data';
     if (part.name !== undefined) disposition += `; name="${part.name}"`;
@@ -475,11 +486,13 @@ function multipartBytes(plan: MultipartPlan, fixtures: Fixtures): { body: Buffer
     const headers = [disposition, ...(part.contentType !== undefined ? [`Content-Type: ${part.contentType}`] : []), ...(part.extraHeader ? [part.extraHeader] : [])];
     chunks.push(Buffer.from(`--${plan.boundary}${nl}${headers.join(nl)}${nl}${nl}`, 'utf8'), contentBytes(part.content, fixtures), Buffer.from(nl));
   }
-  if (plan.ending === 'proper') chunks.push(Buffer.from(`--${plan.boundary}--${nl}`));
-  else if (plan.ending === 'missing-final') chunks.push(Buffer.from(`--${plan.boundary}${nl}`));
+  const ending = damage.kind === 'ending' ? damage.ending : 'proper';
+  if (ending === 'proper') chunks.push(Buffer.from(`--${plan.boundary}--${nl}`));
+  else if (ending === 'missing-final') chunks.push(Buffer.from(`--${plan.boundary}${nl}`));
   let body = Buffer.concat(chunks);
-  if (plan.keep < 1) body = body.subarray(0, Math.floor(body.length * plan.keep));
-  const declared = { same: `; boundary=${plan.boundary}`, quoted: `; boundary="${plan.boundary}"`, none: '', other: '; boundary=not-the-boundary' }[plan.declared];
+  if (damage.kind === 'cut') body = body.subarray(0, Math.floor(body.length * damage.keep));
+  const declaredAs = damage.kind === 'boundary' ? damage.declared : 'same';
+  const declared = { same: `; boundary=${plan.boundary}`, quoted: `; boundary="${plan.boundary}"`, none: '', other: '; boundary=not-the-boundary' }[declaredAs];
   return { body, contentType: `multipart/form-data${declared}` };
 }
 
@@ -539,7 +552,7 @@ export async function materialize(plan: RequestPlan, endpoint: Endpoint, fixture
     const real = fixtures.values[name] ?? [];
     let value: string;
     if (param.kind === 'real' && name === 'token' && endpoint.multipart) value = await fixtures.uploadToken();
-    else if (param.kind === 'real' && real.length) value = encodeURIComponent(real[param.index % real.length]);
+    else if (param.kind === 'real' && real.length) value = encodeURIComponent(real[plan.realIndex % real.length]);
     else value = param.kind === 'raw' ? param.text : 'x';
     path = path.replace(`{${name}}`, value);
   }
