@@ -29,12 +29,26 @@ export function send(baseUrl: string, request: FuzzRequest, deadlineMs: number):
   const { hostname, port } = new URL(baseUrl);
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: hostname, port, method: request.method, path: request.target, headers: request.headers, agent: false });
+    // Keep-alive, as browsers and HTTP libraries do: a server that answers before reading a large body (401, 404)
+    // then reads the rest off the wire. With `Connection: close` it closes instead, and the client, still writing,
+    // gets a reset that can discard the answer (the raw HTTP property covers that case).
+    const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+    const req = http.request({ host: hostname, port, method: request.method, path: request.target, headers: request.headers, agent });
+    const raw: Buffer[] = [];
     const timer = setTimeout(() => req.destroy(new Error(`no complete answer within ${deadlineMs} ms (a hang)`)), deadlineMs);
-    req.on('error', (error: Error & { rawPacket?: Buffer }) => {
+    const settle = () => {
       clearTimeout(timer);
+      agent.destroy();
+    };
+    req.on('socket', (socket) => socket.on('data', (chunk: Buffer) => raw.push(chunk)));
+    req.on('error', (error: Error & { code?: string; rawPacket?: Buffer }) => {
+      settle();
+      if (error.code === 'EPIPE' || error.code === 'ECONNRESET') {
+        const early = parseRaw(Buffer.concat(raw));
+        if (early.status !== undefined) return resolve({ status: early.status, headers: early.headers, body: early.body, ms: Date.now() - started });
+      }
       // A parse error of the answer: show what came.
-      if (error.rawPacket) error.message += `: ${JSON.stringify(error.rawPacket.toString('latin1').slice(0, 600))} local port ${req.socket?.localPort}`;
+      if (error.rawPacket) error.message += `: ${JSON.stringify(error.rawPacket.toString('latin1').slice(0, 600))}`;
       reject(error);
     });
     req.on('response', (res) => {
@@ -45,11 +59,11 @@ export function send(baseUrl: string, request: FuzzRequest, deadlineMs: number):
         if (size <= MAX_ANSWER_BYTES) chunks.push(chunk);
       });
       res.on('end', () => {
-        clearTimeout(timer);
+        settle();
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks), ms: Date.now() - started });
       });
       res.on('error', (error) => {
-        clearTimeout(timer);
+        settle();
         reject(error);
       });
     });

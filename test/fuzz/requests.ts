@@ -429,8 +429,11 @@ function walk(target: unknown, at: number[]): { parent: Record<string, unknown> 
 }
 
 export function mutate(value: unknown, mutations: Mutation[]): unknown {
-  const copy = JSON.parse(JSON.stringify(value ?? null));
-  for (const m of mutations) {
+  // Copies all the way down: generated values are shared between cases (constants), and must stay as generated.
+  const clone = (v: unknown) => JSON.parse(JSON.stringify(v ?? null));
+  const copy = clone(value);
+  for (const original of mutations) {
+    const m = original.op === 'delete' ? original : { ...original, value: clone(original.value) };
     if (m.op === 'add') {
       const slot = m.at.length ? walk(copy, m.at) : undefined;
       const holder = slot ? (slot.parent as Record<string | number, unknown>)[slot.key] : copy;
@@ -558,7 +561,7 @@ export async function materialize(plan: RequestPlan, endpoint: Endpoint, fixture
   }
   const target = plan.query ? `${path}?${plan.query}` : path;
   const { body: plain, contentType: natural } = bodyBytes(plan.body, `${endpoint.method} ${endpoint.path}`, fixtures);
-  const headers: Record<string, string> = { ...plan.headers, connection: 'close' };
+  const headers: Record<string, string> = { ...plan.headers };
   const auth = authorization(plan.auth, endpoint, fixtures);
   if (auth !== undefined) headers.authorization = auth;
   const contentType = plan.contentType.kind === 'auto' ? natural : plan.contentType.kind === 'value' ? plan.contentType.value : undefined;
