@@ -107,30 +107,44 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   });
 };
 
+/** How long a refused connection is still read (and discarded) after its answer, so a client still sending can read it. */
+const LINGER_MS = 3_000;
+const answered = new WeakSet<Socket>();
+
 /**
  * The HTTP server's `clientError` (a request Node's parser refuses before
  * express sees it: a malformed request line or header, headers too large, a
  * body cut short): the same answers as Node's own, with the contract's body.
+ * Then a lingering close, as web servers do: the answer and our FIN go out,
+ * and what the client is still sending (a large body) is read and dropped for
+ * a moment; closing at once would reset the connection and a client still
+ * writing would lose the answer.
  */
 export function clientErrorHandler(error: Error & { code?: string; rawPacket?: Buffer }, socket: Socket): void {
+  // The parser refuses every later chunk of the same connection again: it was answered already.
+  if (answered.has(socket)) return;
+  answered.add(socket);
   const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   logger.debug({ code: error.code }, 'refused by the HTTP parser');
-  if (error.code !== 'ECONNRESET' && socket.writable && !inFlight?.headersSent) {
-    const [status, code, message] =
-      error.code === 'HPE_HEADER_OVERFLOW'
-        ? [431, 'request_header_fields_too_large', 'the request headers are too large']
-        : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-          ? [408, 'request_timeout', 'the request was not received in time']
-          : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
-            ? [413, 'payload_too_large', 'the chunk extensions are too large']
-            : [400, 'malformed_request', 'the request is not valid HTTP'];
-    const body = JSON.stringify({ error: { code, message } });
-    // An answer to HEAD has no body (the client would take the body for a second, bogus answer).
-    const head = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
-    socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
-        `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
-    );
+  if (error.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent) {
+    socket.destroy(error);
+    return;
   }
-  socket.destroy(error);
+  const [status, code, message] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'request_header_fields_too_large', 'the request headers are too large']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request_timeout', 'the request was not received in time']
+        : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+          ? [413, 'payload_too_large', 'the chunk extensions are too large']
+          : [400, 'malformed_request', 'the request is not valid HTTP'];
+  const body = JSON.stringify({ error: { code, message } });
+  // An answer to HEAD has no body (the client would take the body for a second, bogus answer).
+  const head = error.rawPacket?.subarray(0, 5).toString('latin1') === 'HEAD ';
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${head ? '' : body}`,
+  );
+  socket.once('end', () => socket.destroy());
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
 }

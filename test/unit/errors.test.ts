@@ -189,6 +189,32 @@ describe('API error answers (api/errors.ts)', () => {
     expect(huge.body.error.code).to.equal('request_header_fields_too_large');
   });
 
+  it('lets a client still sending a large body read the answer to a request the parser refused (lingering close)', async () => {
+    const { port } = server.address() as AddressInfo;
+    for (const start of ['POST /things/\u0080 HTTP/1.1\r\n', `POST /things/${'x'.repeat(20_000)} HTTP/1.1\r\n`]) {
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = net.connect(port, '127.0.0.1');
+        let data = '';
+        socket.on('data', (chunk) => (data += chunk.toString('latin1')));
+        socket.on('error', (error) => reject(new Error(`${error.message} after ${JSON.stringify(data.slice(0, 80))}`)));
+        socket.on('close', () => resolve(data));
+        socket.setTimeout(10_000, () => socket.destroy(new Error('no answer')));
+        socket.write(`${start}Host: x\r\nContent-Type: application/octet-stream\r\nContent-Length: ${16 * 1024 * 1024}\r\n\r\n`, 'latin1');
+        const chunk = Buffer.alloc(256 * 1024, 0x41);
+        let sent = 0;
+        const pump = () => {
+          while (sent < 16 * 1024 * 1024) {
+            sent += chunk.length;
+            if (!socket.write(chunk)) return void socket.once('drain', pump);
+          }
+          socket.end();
+        };
+        pump();
+      });
+      expect(answer, start.slice(0, 30)).to.match(/^HTTP\/1\.1 4(00|31) /);
+    }
+  });
+
   it('answers readiness 503 with Retry-After when Temporal or the database is unreachable', async () => {
     const app = express();
     const down = { healthService: { check: async () => Promise.reject(new Error('unavailable')) } } as unknown as Connection;
