@@ -1,5 +1,5 @@
 /** The one error type of the API, and the handlers that turn anything thrown into API.md's error body. */
-import { STATUS_CODES } from 'node:http';
+import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
@@ -147,4 +147,14 @@ export function clientErrorHandler(error: Error & { code?: string; rawPacket?: B
   );
   socket.once('end', () => socket.destroy());
   setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
+/**
+ * The HTTP server's `checkExpectation` (an `Expect` header other than
+ * `100-continue`): Node's own answer is a bare 417; this one has the contract's body.
+ */
+export function expectationHandler(_req: IncomingMessage, res: ServerResponse): void {
+  const body = JSON.stringify({ error: { code: 'expectation_failed', message: 'the only Expect this server meets is 100-continue' } });
+  res.writeHead(417, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+  res.end(body);
 }

@@ -4,7 +4,7 @@ import { connectDatabase, disconnectDatabase } from '../models';
 import { connectTemporalClient } from '../lib/temporal';
 import { logger } from '../lib/logger';
 import { createApp } from './app';
-import { clientErrorHandler } from './errors';
+import { clientErrorHandler, expectationHandler } from './errors';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -17,6 +17,7 @@ async function main(): Promise<void> {
     process.send?.({ ready: true });
   });
   server.on('clientError', clientErrorHandler);
+  server.on('checkExpectation', expectationHandler);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 120_000;
   const shutdown = () => {

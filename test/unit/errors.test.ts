@@ -13,7 +13,7 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Connection } from '@temporalio/client';
-import { ApiError, clientErrorHandler, errorHandler, unknownRoute } from '../../api/errors';
+import { ApiError, clientErrorHandler, errorHandler, expectationHandler, unknownRoute } from '../../api/errors';
 import { opsRouter } from '../../api/routes/ops';
 
 /** An error shaped like the ones http-errors makes for express, body-parser, raw-body, router, send. */
@@ -81,6 +81,7 @@ describe('API error answers (api/errors.ts)', () => {
     app.use(errorHandler);
     ({ server, url } = await listen(app));
     server.on('clientError', clientErrorHandler);
+    server.on('checkExpectation', expectationHandler);
   });
   after(() => close(server));
 
@@ -154,7 +155,7 @@ describe('API error answers (api/errors.ts)', () => {
     expect(Date.now() - started).to.be.below(5_000);
   });
 
-  it("answers what Node's HTTP parser refuses with the contract's body: malformed 400, headers too large 431", async () => {
+  it("answers what Node's HTTP server refuses with the contract's body: malformed 400, unmet Expect 417, headers too large 431", async () => {
     const raw = (request: string) =>
       new Promise<string>((resolve, reject) => {
         const { port } = server.address() as AddressInfo;
@@ -184,6 +185,9 @@ describe('API error answers (api/errors.ts)', () => {
     const get = await viaClient('GET');
     expect(get.status).to.equal(400);
     expect(JSON.parse(get.body).error.code).to.equal('malformed_request');
+    const expectation = parse(await raw('POST /things HTTP/1.1\r\nHost: x\r\nExpect: nonsense\r\nContent-Length: 0\r\n\r\n'));
+    expect(expectation.status).to.equal(417);
+    expect(expectation.body.error.code).to.equal('expectation_failed');
     const huge = parse(await raw(`GET /things/1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${'a'.repeat(20_000)}\r\n\r\n`));
     expect(huge.status).to.equal(431);
     expect(huge.body.error.code).to.equal('request_header_fields_too_large');
