@@ -99,7 +99,7 @@ describe('kill -9 of each process in turn, with checks in flight in every state 
 
   // ---- calls ----------------------------------------------------------------
   const attempt = (method: string, path: string, options: Parameters<typeof call>[3] = {}): Promise<Outcome> =>
-    call(h.baseUrl, method, path, { timeoutMs: ATTEMPT_MS, ...options }).catch((error: Error) => error);
+    call(h.baseUrl, method, path, { signal: AbortSignal.timeout(ATTEMPT_MS), ...options }).catch((error: Error) => error);
 
   /** The pipeline's way: the same request again after a network error or a 5xx, until it gets an answer. */
   async function persist(what: string, send: () => Promise<Outcome>): Promise<{ reply: Reply; attempts: Outcome[] }> {

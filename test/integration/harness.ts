@@ -212,9 +212,9 @@ async function startProcesses(options: HarnessOptions, cleanups: (() => Promise<
     WEBHOOK_SECRET: webhookSecret,
     SMTP_URL: mail.url,
     LOG_LEVEL: 'warn',
-    ...options.env,
   };
 
+  Object.assign(env, options.env);
   const checksEnv = { ...env, WORKER_TASK_QUEUES: 'checks' };
   const documentsEnv = { ...env, WORKER_TASK_QUEUES: 'documents' };
   let [worker, documentsWorker] = await Promise.all([

@@ -63,7 +63,7 @@ describe('races across processes: 2 APIs, 2 checks workers, 1 documents worker (
   /** The API of trial `i`'s side `side` (0 or 1): the two sides always go through different processes. */
   const api = (i: number, side: 0 | 1) => apis[(i + side) % 2];
   const send = (baseUrl: string, method: string, path: string, options: Parameters<typeof call>[3] = {}) =>
-    call(baseUrl, method, path, { timeoutMs: ANSWER_WITHIN_MS, ...options }).catch((error: Error) => {
+    call(baseUrl, method, path, { signal: AbortSignal.timeout(ANSWER_WITHIN_MS), ...options }).catch((error: Error) => {
       throw new Error(`${method} ${path} on ${baseUrl} did not answer: ${error.message}`);
     });
   const submit = (baseUrl: string, order: unknown) => send(baseUrl, 'POST', '/v1/checks', { token: h.serviceKey, json: order });
