@@ -248,9 +248,9 @@ describe('kill -9 of each process in turn, with checks in flight in every state 
       for (const id of c.tracked.landed) {
         expect(processed.documents.filter((d: { documentId: string }) => d.documentId === id), `upload ${id} held once`).to.have.length(1);
       }
-      // …and a check whose upload was refused takes the customer's next try.
+      // …and a check whose upload was refused takes the customer's next try: the same photo again.
       if (processed.status === 'awaiting_documents') {
-        const again = await persist(`upload to ${c.checkId}`, () => upload(c.token!));
+        const again = await persist(`upload to ${c.checkId}`, () => upload(c.token!, images[awaiting.indexOf(c)]));
         expect(again.reply.status, describeOutcome(again.reply)).to.equal(202);
         c.tracked.landed.push(again.reply.body.documentId);
       }
@@ -337,12 +337,15 @@ describe('kill -9 of each process in turn, with checks in flight in every state 
           if (d.status === 'processing') problems.push(`${where}: document ${d.documentId} still processing`);
         }
         for (const id of t.landed) if (!held.has(id)) problems.push(`${where}: upload ${id} answered 202 but the check does not hold it`);
-        const stored = await db.collection('documents').find({ checkId: t.checkId }, { projection: { _id: 1 } }).toArray();
-        for (const d of stored) if (!held.has(String(d._id))) problems.push(`${where}: half-written upload: record ${String(d._id)} that the check does not hold`);
-        if (held.size > t.landed.length) {
-          // A refused upload that landed whole after all (the answer was lost, not the upload).
-          if (held.size - t.landed.length > t.refused) problems.push(`${where}: ${held.size} documents for ${t.landed.length} uploads answered 202 and ${t.refused} refused`);
+        const stored = await db.collection('documents').find({ checkId: t.checkId }, { projection: { _id: 1, status: 1 } }).toArray();
+        for (const d of stored) {
+          if (!held.has(String(d._id))) problems.push(`${where}: half-written upload: document record ${String(d._id)} (${d.status}) that the check does not hold`);
         }
+        // A refused upload may have landed whole after all (its answer was lost, not the upload); a
+        // resent file is the same upload, so one photo is never held twice.
+        if (held.size > t.landed.length + t.refused) problems.push(`${where}: ${held.size} documents for ${t.landed.length} uploads answered 202 and ${t.refused} refused`);
+        const sizes = view.documents.map((d: { size: number }) => d.size);
+        if (new Set(sizes).size < sizes.length) problems.push(`${where}: the same file held twice (sizes ${sizes.join(', ')})`);
       } catch (error) {
         problems.push(`${where}: ${(error as Error).message}`);
       }
