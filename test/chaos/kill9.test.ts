@@ -141,8 +141,11 @@ describe('kill -9 of each process in turn, with checks in flight in every state 
   };
 
   async function create(round: Victim, order: { orderId: string }, status: string) {
-    const { reply } = await submit(order);
-    expect(reply.status, JSON.stringify(reply.body)).to.equal(201);
+    const { reply, attempts } = await submit(order);
+    // 200 when an earlier attempt (answered 503 on a slow machine) made the check.
+    const created = attempts.filter((a) => !(a instanceof Error) && a.status === 201).length;
+    expect(created, `one 201: ${attempts.map(describeOutcome).join(', ')}`).to.equal(reply.status === 201 ? 1 : 0);
+    expect([200, 201]).to.include(reply.status);
     expect(reply.body.status).to.equal(status);
     const t: Tracked = { orderId: order.orderId, checkId: reply.body.checkId, round, landed: [], refused: 0 };
     tracked.push(t);
