@@ -36,6 +36,8 @@ const envSchema = z.object({
   SERVICE_API_KEYS: z.string().optional(),
   REVIEWER_JWT_SECRET: z.string().min(16).optional(),
   REVIEWER_JWKS_URL: z.url().optional(),
+  REVIEWER_JWT_ISSUER: z.string().min(1).optional(),
+  REVIEWER_JWT_AUDIENCE: z.string().min(1).optional(),
   WEBHOOK_URL: z.url().optional(),
   WEBHOOK_SECRET: z.string().min(1).optional(),
   DOCUMENT_KEY: z.string().optional(),
@@ -70,8 +72,10 @@ export interface Config {
   temporal: { address?: string; namespace: string };
   mongodbUri?: string;
   serviceApiKeys: string[];
-  reviewerJwtSecret: string;
-  reviewerJwksUrl?: string;
+  /** HS256 key of reviewer tokens; unset in production without REVIEWER_JWT_SECRET (then only the identity provider's tokens pass). */
+  reviewerJwtSecret?: string;
+  /** The identity provider whose RS256/ES256 reviewer tokens are accepted, and the `iss` / `aud` they must carry. */
+  reviewerIdentityProvider?: { jwksUrl: string; issuer: string; audience: string };
   webhook?: { url: string; secret: string };
   /** 32 bytes that wrap every document's data key. */
   documentKey: Buffer;
@@ -132,9 +136,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const e = parsed.data;
   const production = e.NODE_ENV === 'production';
   const dataDir = path.resolve(e.DATA_DIR);
-  const needDev = !e.SERVICE_API_KEYS || !e.REVIEWER_JWT_SECRET || !e.DOCUMENT_KEY;
+  // In production HS256 reviewer tokens need an explicit REVIEWER_JWT_SECRET (never a
+  // generated one): with an identity provider and no secret, only its tokens pass.
+  const idpOnly = production && !e.REVIEWER_JWT_SECRET && e.REVIEWER_JWKS_URL !== undefined;
+  const needDev = !e.SERVICE_API_KEYS || (!e.REVIEWER_JWT_SECRET && !idpOnly) || !e.DOCUMENT_KEY;
   if (production && needDev) {
-    throw new ConfigError('SERVICE_API_KEYS, REVIEWER_JWT_SECRET and DOCUMENT_KEY are required in production');
+    throw new ConfigError('SERVICE_API_KEYS, REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL) and DOCUMENT_KEY are required in production');
+  }
+  if (e.REVIEWER_JWKS_URL) {
+    // Without them, a token the provider issued to any other application would pass.
+    for (const name of ['REVIEWER_JWT_ISSUER', 'REVIEWER_JWT_AUDIENCE'] as const) {
+      if (!e[name]) throw new ConfigError(`${name} is required when REVIEWER_JWKS_URL is set`);
+    }
   }
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) throw new ConfigError('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
   const dev = needDev ? devSecrets(dataDir) : undefined;
@@ -156,8 +169,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
     mongodbUri: e.MONGODB_URI,
     serviceApiKeys,
-    reviewerJwtSecret: e.REVIEWER_JWT_SECRET ?? dev!.reviewerJwtSecret,
-    reviewerJwksUrl: e.REVIEWER_JWKS_URL,
+    reviewerJwtSecret: e.REVIEWER_JWT_SECRET ?? (idpOnly ? undefined : dev!.reviewerJwtSecret),
+    reviewerIdentityProvider: e.REVIEWER_JWKS_URL
+      ? { jwksUrl: e.REVIEWER_JWKS_URL, issuer: e.REVIEWER_JWT_ISSUER!, audience: e.REVIEWER_JWT_AUDIENCE! }
+      : undefined,
     webhook: e.WEBHOOK_URL ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET! } : undefined,
     documentKey,
     documentKeyId: keyId(documentKey),
@@ -185,7 +200,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     devSecrets: {
       serviceApiKey: e.SERVICE_API_KEYS ? undefined : serviceApiKeys[0],
-      reviewerJwtSecret: e.REVIEWER_JWT_SECRET ? undefined : dev!.reviewerJwtSecret,
+      reviewerJwtSecret: e.REVIEWER_JWT_SECRET || idpOnly ? undefined : dev!.reviewerJwtSecret,
     },
   };
 }

@@ -13,6 +13,7 @@
 import type { DocumentKind } from '../domain/order';
 import type { Band, VelocityDimension } from './types';
 import { velocityOf, type Features } from './features';
+import { VELOCITY_CAP, saturated } from './velocity';
 
 export interface Rule {
   /** SCREAMING_SNAKE, stable: reviewers, dashboards and tests refer to it. */
@@ -101,6 +102,7 @@ function velocityRule(dimension: VelocityDimension, code: string, points: number
     },
     detail: (f) => {
       const v = velocityOf(f, dimension);
+      if (saturated(v)) return `${VELOCITY_CAP} or more other orders with this ${label} since yesterday (too many to count by the hour)`;
       return `${plural(v.hour, 'earlier order')} with this ${label} in the last hour, ${v.day} in the last day`;
     },
   };

@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   lines.push(`  Upload page    ${config.publicUrl}/verify/<token>   (the link in each check's verification.uploadUrl)`);
   lines.push(`  Console        ${config.publicUrl}/review`);
   if (config.devSecrets.reviewerJwtSecret) {
-    const admin = await signReviewerToken(config.reviewerJwtSecret, { sub: 'dev-admin', role: 'admin', expiresIn: '12h' });
+    const admin = await signReviewerToken(config.devSecrets.reviewerJwtSecret, { sub: 'dev-admin', role: 'admin', expiresIn: '12h' });
     lines.push(`  Reviewer token ${admin}`, '                 (role admin, 12 h; `npm run token -- <id> <role>` makes others)');
   }
   if (!config.mail.smtpUrl) lines.push(`  E-mail outbox  ${config.mail.outboxDir}   (set SMTP_URL to send for real)`);

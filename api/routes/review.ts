@@ -38,7 +38,7 @@ const variantSchema = z.enum(['preview', 'thumbnail', 'original']).default('prev
 export function reviewRouter(config: Config, temporal: Client): Router {
   const router = Router();
   const ring = keyRing(config);
-  router.use('/v1/review', requireReviewer({ secret: config.reviewerJwtSecret, jwksUrl: config.reviewerJwksUrl }, 'reviewer'));
+  router.use('/v1/review', requireReviewer({ secret: config.reviewerJwtSecret, identityProvider: config.reviewerIdentityProvider }, 'reviewer'));
   const me = (res: { locals: Record<string, unknown> }) => res.locals.reviewer as Reviewer;
 
   const permit = (role: Role, permission: Parameters<typeof can>[1]) => {

@@ -37,6 +37,57 @@ describe('configuration', () => {
     expect(() => loadConfig({ DATA_DIR: dataDir, DOCUMENT_KEY: Buffer.alloc(16).toString('base64') })).to.throw(ConfigError, /32 bytes/);
   });
 
+  describe('reviewer tokens', () => {
+    const idp = {
+      REVIEWER_JWKS_URL: 'https://idp.example.test/.well-known/jwks.json',
+      REVIEWER_JWT_ISSUER: 'https://idp.example.test/',
+      REVIEWER_JWT_AUDIENCE: 'fraud-check-review',
+    };
+    /** Every secret production requires, except the reviewer ones. */
+    const production = () => ({
+      NODE_ENV: 'production',
+      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'cfg-')),
+      SERVICE_API_KEYS: 'sk_prod_0123456789',
+      DOCUMENT_KEY: Buffer.alloc(32, 7).toString('base64'),
+      TOKEN_SECRET: 'token-secret-0123456789abcdef',
+      PSEUDONYM_SECRET: 'pseudonym-secret-0123456789abcdef',
+    });
+
+    it('an identity provider needs REVIEWER_JWT_ISSUER and REVIEWER_JWT_AUDIENCE, named when missing', () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+      expect(() => loadConfig({ DATA_DIR: dataDir, ...idp, REVIEWER_JWT_ISSUER: undefined })).to.throw(ConfigError, /REVIEWER_JWT_ISSUER is required when REVIEWER_JWKS_URL is set/);
+      expect(() => loadConfig({ DATA_DIR: dataDir, ...idp, REVIEWER_JWT_AUDIENCE: undefined })).to.throw(ConfigError, /REVIEWER_JWT_AUDIENCE is required when REVIEWER_JWKS_URL is set/);
+      expect(() => loadConfig({ DATA_DIR: dataDir, ...idp, REVIEWER_JWT_AUDIENCE: '' })).to.throw(ConfigError, /REVIEWER_JWT_AUDIENCE/);
+      expect(loadConfig({ DATA_DIR: dataDir, ...idp }).reviewerIdentityProvider).to.deep.equal({
+        jwksUrl: idp.REVIEWER_JWKS_URL,
+        issuer: idp.REVIEWER_JWT_ISSUER,
+        audience: idp.REVIEWER_JWT_AUDIENCE,
+      });
+      expect(loadConfig({ DATA_DIR: dataDir }).reviewerIdentityProvider).to.equal(undefined);
+    });
+
+    it('in production, HS256 only with an explicit REVIEWER_JWT_SECRET: with an identity provider alone, no secret at all', () => {
+      const idpOnly = loadConfig({ ...production(), ...idp });
+      expect(idpOnly.reviewerJwtSecret).to.equal(undefined);
+      expect(idpOnly.devSecrets.reviewerJwtSecret).to.equal(undefined);
+      expect(idpOnly.reviewerIdentityProvider?.issuer).to.equal(idp.REVIEWER_JWT_ISSUER);
+
+      const both = loadConfig({ ...production(), ...idp, REVIEWER_JWT_SECRET: 'prod-secret-0123456789abcdef' });
+      expect(both.reviewerJwtSecret).to.equal('prod-secret-0123456789abcdef');
+      expect(both.devSecrets.reviewerJwtSecret).to.equal(undefined);
+
+      // Neither: no way for a reviewer to sign in.
+      expect(() => loadConfig(production())).to.throw(ConfigError, /REVIEWER_JWT_SECRET \(or REVIEWER_JWKS_URL\)/);
+    });
+
+    it('in development, a generated HS256 secret, with or without an identity provider', () => {
+      const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
+      const dev = loadConfig({ DATA_DIR: dataDir, ...idp });
+      expect(dev.reviewerJwtSecret).to.be.a('string').with.length.above(16);
+      expect(dev.devSecrets.reviewerJwtSecret).to.equal(dev.reviewerJwtSecret);
+    });
+  });
+
   it('hashes equal bodies equally whatever their key order', () => {
     expect(canonicalJson({ b: 1, a: { d: [1, { f: 2, e: 3 }], c: null } })).to.equal('{"a":{"c":null,"d":[1,{"e":3,"f":2}]},"b":1}');
     expect(canonicalJson({ a: undefined, b: 1 })).to.equal('{"b":1}');
