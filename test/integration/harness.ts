@@ -178,7 +178,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 
 async function startProcesses(options: HarnessOptions, cleanups: (() => Promise<void>)[], stop: () => Promise<void>): Promise<Harness> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fraud-engine-test-'));
-  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  // KEEP_TEST_DATA=1 keeps DATA_DIR (the processes' logs are in its logs/) to look into a failure.
+  cleanups.push(async () =>
+    process.env.KEEP_TEST_DATA ? void process.stderr.write(`test data and logs kept in ${dataDir}\n`) : rmSync(dataDir, { recursive: true, force: true }),
+  );
   const webhooks = new WebhookReceiver();
   await webhooks.start();
   cleanups.push(() => webhooks.stop());
