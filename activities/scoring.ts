@@ -11,7 +11,9 @@ import type { VelocityCounts, VelocityDimension } from '../scoring/types';
 import type { Order } from '../domain/order';
 import { decidedState, transitionAudit, type CheckState } from '../domain/check';
 import { auditEvent } from './audit';
-import { BlocklistModel, VelocityEventModel, isDuplicateKey } from '../models';
+import { BlocklistModel, CheckModel, VelocityEventModel, isDuplicateKey } from '../models';
+import { checkStateFromRecord, storedBodyHash } from '../models/check';
+import type { Projection } from './readModel';
 import { pseudonym } from '../lib/crypto';
 
 const HOUR = 3_600_000;
@@ -55,6 +57,9 @@ export interface DecideInput {
   at: string;
   uploadDeadlineMs: number;
   reviewSlaMs: number;
+  /** Recorded with the check (absent from workflows started before they were). */
+  bodyHash?: string;
+  retentionMs?: number;
 }
 
 export interface Decision {
@@ -62,12 +67,20 @@ export interface Decision {
   requested: string[];
   /** Whether this deployment delivers webhooks (recorded in history, so replays agree). */
   webhooks: boolean;
+  /**
+   * The order already has a check under another id: its workflow ended and its
+   * history is gone (the namespace's retention), so this workflow was started
+   * anew. `check` is that existing check, nothing was scored or written, and
+   * `bodyHash` is what it was submitted with (when known), `webhookSequence` the
+   * last event it emitted.
+   */
+  existing?: { bodyHash?: string; webhookSequence?: number };
 }
 
 export function createScoringActivities(
   secret: Buffer,
   webhooksEnabled: boolean,
-  record: (check: CheckState, order: Order) => Promise<void>,
+  record: (decision: Projection & { order: Order }) => Promise<void>,
 ) {
   function pseudonyms(order: Order): Partial<Record<VelocityDimension, string>> {
     const values = velocityValues(order);
@@ -106,7 +119,15 @@ export function createScoringActivities(
     async decide(input: DecideInput): Promise<Decision> {
       const at = Date.parse(input.at);
       const keys = pseudonyms(input.order);
-      const [velocity, blocked] = await Promise.all([countVelocity(input.order.orderId, keys, at), blocklistHits(keys)]);
+      // One check per order, ever: the read model's unique `orderId` knows it even when no workflow does.
+      const [velocity, blocked, existing] = await Promise.all([
+        countVelocity(input.order.orderId, keys, at),
+        blocklistHits(keys),
+        CheckModel.findOne({ orderId: input.order.orderId }).lean(),
+      ]);
+      if (existing && existing._id !== input.checkId) {
+        return { check: checkStateFromRecord(existing), requested: [], webhooks: webhooksEnabled, existing: { bodyHash: storedBodyHash(existing), webhookSequence: existing.webhookSequence ?? undefined } };
+      }
       const buckets = Object.fromEntries(
         Object.entries(keys).map(([d, key]) => [d, [bucketKey(key, dayBucket(at)), bucketKey(key, dayBucket(at) + 1)]]),
       );
@@ -123,7 +144,7 @@ export function createScoringActivities(
         VelocityEventModel.create({ _id: input.order.orderId, at: new Date(at), ...buckets }).catch((error) => {
           if (!isDuplicateKey(error)) throw error; // a retry: already recorded
         }),
-        record(check, input.order),
+        record({ check, order: input.order, bodyHash: input.bodyHash, retentionMs: input.retentionMs }),
         auditEvent(transitionAudit(check.checkId, check.timeline[0])),
       ]);
       return { check, requested: risk.requested, webhooks: webhooksEnabled };

@@ -8,10 +8,11 @@ import { DocumentModel } from './document';
 import { AuditModel } from './audit';
 import { EmailModel } from './email';
 import { QueueEntryModel } from './queueEntry';
+import { RetentionEntryModel } from './retention';
 
-export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel };
+export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel };
 
-const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel];
+const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel];
 
 /** Connects and makes sure every collection and index exists (unique indexes are our concurrency guard). */
 export async function connectDatabase(uri: string): Promise<typeof mongoose> {

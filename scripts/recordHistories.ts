@@ -38,6 +38,7 @@ async function main(): Promise<void> {
     REMINDER_INTERVAL: '2s',
     REVIEW_SLA: '3s',
     RETENTION_PERIOD: '4s',
+    ESCALATION_SLA: '3s',
     WEBHOOK_URL: `http://127.0.0.1:${hookPort}/hooks`,
     WEBHOOK_SECRET: 'record',
     DOCUMENT_KEY: REPLAY_DOCUMENT_KEY, // the replay test decrypts the payloads with it
@@ -110,6 +111,43 @@ async function main(): Promise<void> {
       await decide(reviewer, c.checkId, 'escalate');
       await decide(senior, c.checkId, 'approve');
       return c.orderId;
+    },
+    'escalation-overdue-then-approved': async () => {
+      const c = await submit(reviewOrder());
+      await decide(reviewer, c.checkId, 'escalate');
+      for (let i = 0; i < 300; i++) {
+        if ((await api('GET', `/v1/review/cases/${c.checkId}`, senior)).body.escalationOverdueAt) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await decide(senior, c.checkId, 'approve');
+      return c.orderId;
+    },
+    'cancel-racing-request-documents': async () => {
+      const c = await submit(reviewOrder());
+      await api('POST', `/v1/review/cases/${c.checkId}/claim`, reviewer);
+      await Promise.all([
+        api('POST', `/v1/review/cases/${c.checkId}/decision`, reviewer, { action: 'request_documents', reason: 'recorded race', requested: ['address'] }),
+        api('POST', `/v1/checks/${c.orderId}/cancel`, target.serviceKey, { reason: 'recorded race' }),
+      ]);
+      return c.orderId;
+    },
+    'resubmitted-after-history-deleted': async () => {
+      const order = cleanOrder();
+      await submit(order);
+      const handle = client.workflow.getHandle(`fraud-check/${order.orderId}`);
+      await handle.result();
+      await connection.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: handle.workflowId } });
+      for (let i = 0; i < 300; i++) {
+        try {
+          await handle.describe();
+          await new Promise((r) => setTimeout(r, 100));
+        } catch {
+          break;
+        }
+      }
+      const again = await api('POST', '/v1/checks', target.serviceKey, order);
+      if (again.status !== 200) throw new Error(`resubmission: ${again.status} ${JSON.stringify(again.body)}`);
+      return order.orderId;
     },
   };
 

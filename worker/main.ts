@@ -10,6 +10,7 @@ import { createActivities } from '../activities';
 import { connectDatabase, disconnectDatabase } from '../models';
 import { logger } from '../lib/logger';
 import { dataConverter } from '../lib/payloadCodec';
+import { ensureSchedules } from './schedules';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -46,6 +47,8 @@ async function main(): Promise<void> {
         maxCachedWorkflows: 2000,
       }),
     );
+    // The retention sweep and daily pass run from Schedules on this queue (created or updated here).
+    await ensureSchedules(config);
   }
 
   if (config.worker.taskQueues.includes(taskQueues.documents)) {

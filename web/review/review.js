@@ -613,15 +613,26 @@
         h('div', { className: 'muted small mono' }, item.checkId),
       ),
       h('td', { className: 'nowrap' }, badge(item.band || '—', BAND_TONES[item.band]), ' ', h('span', { className: 'score' }, item.score ?? '—')),
-      h('td', {}, badge(statusLabel(item.status), STATUS_TONES[item.status])),
+      h('td', {}, badge(statusLabel(item.status), STATUS_TONES[item.status]), overdueBadge(item)),
       h('td', { className: 'num' }, fmtMoney(item.amount, item.currency)),
-      h('td', {}, item.slaDueAt ? h('span', { 'data-sla-due': item.slaDueAt, className: 'sla' }) : h('span', { className: 'muted' }, '—')),
+      h('td', {}, slaOf(item) ? h('span', { 'data-sla-due': slaOf(item), className: 'sla' }) : h('span', { className: 'muted' }, '—')),
       h('td', { className: 'nowrap' }, h('span', { 'data-since': item.createdAt, title: fmtDateTime(item.createdAt) })),
       h('td', {}, assignee),
       h('td', { className: 'num' }, item.documentCount ?? '—'),
       h('td', { className: 'flags' }, flags.length ? flags : h('span', { className: 'muted' }, '—')),
     );
     return tr;
+  }
+
+  /** An escalated case runs on its own SLA (ESCALATION_SLA); an open review on the review SLA. */
+  function slaOf(item) {
+    return item.status === 'escalated' ? item.escalationDueAt : item.slaDueAt;
+  }
+
+  /** Flag of an escalated case nobody decided within its SLA. */
+  function overdueBadge(item) {
+    if (item.status !== 'escalated' || !item.escalationOverdueAt) return null;
+    return h('span', { className: 'overdue', title: `Overdue since ${fmtDateTime(item.escalationOverdueAt)}` }, ' ', badge('Overdue', 'danger'));
   }
 
   function focusQueueRow(checkId) {
@@ -824,8 +835,9 @@
         'div',
         { className: 'case-facts' },
         h('span', { id: 'case-status', className: `badge badge-${STATUS_TONES[data.status] || 'info'}`, 'data-status': data.status }, statusLabel(data.status)),
+        overdueBadge(data),
         h('span', {}, badge(risk.band || '—', BAND_TONES[risk.band]), ' score ', h('strong', {}, risk.score ?? '—')),
-        h('span', {}, 'SLA ', data.slaDueAt ? h('strong', { 'data-sla-due': data.slaDueAt, className: 'sla' }) : h('span', { className: 'muted' }, '—')),
+        h('span', {}, 'SLA ', slaOf(data) ? h('strong', { 'data-sla-due': slaOf(data), className: 'sla' }) : h('span', { className: 'muted' }, '—')),
         data.fulfilment ? h('span', {}, 'Fulfilment ', h('strong', {}, data.fulfilment)) : null,
         h('span', { className: 'muted mono small' }, data.checkId),
       ),
