@@ -14,14 +14,14 @@ import { createEscalationActivities } from './escalation';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
-  const readModel = createReadModelActivities(config.tokenSecret);
+  const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir);
   return {
     ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (decision) => readModel.recordDecision(decision)),
     ...readModel,
     ...createWebhookActivities(config.webhook, present),
     ...createNotifyActivities(config),
     ...createDocumentActivities(config),
-    ...createAuditActivities(),
+    ...createAuditActivities(config.auditSecret),
     ...createRetentionActivities({ purgeCheck: readModel.purgeCheck, defaultRetentionMs: config.durations.retentionMs }),
     ...createEscalationActivities(),
   };

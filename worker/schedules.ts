@@ -3,9 +3,8 @@
  * created once, updated to this worker's settings when they exist): the
  * retention sweep and the daily retention pass (workflows/retention.ts).
  */
-import { Client, Connection, ScheduleAlreadyRunning, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
+import { ScheduleAlreadyRunning, type Client, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
 import { taskQueues, type Config } from '../config';
-import { dataConverter } from '../lib/payloadCodec';
 
 export const retentionSchedules = {
   sweep: 'retention-sweep',
@@ -40,25 +39,15 @@ export function retentionPlans(config: Config): Plan[] {
   ];
 }
 
-export async function ensureSchedules(config: Config): Promise<void> {
-  const connection = await Connection.connect({ address: config.temporal.address! });
-  const client = new Client({
-    connection,
-    namespace: config.temporal.namespace,
-    dataConverter: dataConverter(config.payloadKeys.keys, config.payloadKeys.current),
-  });
-  try {
-    for (const plan of retentionPlans(config)) {
-      // A pass that overlaps the previous one is skipped; after downtime one run catches up, not one per missed interval.
-      const policies = { overlap: 'SKIP' as const, catchupWindow: 60_000 };
-      try {
-        await client.schedule.create({ scheduleId: plan.scheduleId, spec: plan.spec, action: plan.action, policies });
-      } catch (error) {
-        if (!(error instanceof ScheduleAlreadyRunning)) throw error;
-        await client.schedule.getHandle(plan.scheduleId).update((previous) => ({ ...previous, spec: plan.spec, action: plan.action, policies }));
-      }
+export async function ensureSchedules(client: Client, config: Config): Promise<void> {
+  for (const plan of retentionPlans(config)) {
+    // A pass that overlaps the previous one is skipped; after downtime one run catches up, not one per missed interval.
+    const policies = { overlap: 'SKIP' as const, catchupWindow: 60_000 };
+    try {
+      await client.schedule.create({ scheduleId: plan.scheduleId, spec: plan.spec, action: plan.action, policies });
+    } catch (error) {
+      if (!(error instanceof ScheduleAlreadyRunning)) throw error;
+      await client.schedule.getHandle(plan.scheduleId).update((previous) => ({ ...previous, spec: plan.spec, action: plan.action, policies }));
     }
-  } finally {
-    await connection.close();
   }
 }
