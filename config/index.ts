@@ -60,6 +60,8 @@ const envSchema = z.object({
   REMINDER_INTERVAL: duration('24h'),
   REVIEW_SLA: duration('4h'),
   RETENTION_PERIOD: duration('180d'),
+  ESCALATION_SLA: duration('24h'),
+  RETENTION_SWEEP_INTERVAL: duration('1m'),
   CLAIM_LEASE: duration('15m'),
   WORKER_TASK_QUEUES: z.string().default('checks,documents'),
   WORKER_HEALTH_PORT: port.optional(),
@@ -84,6 +86,8 @@ export interface Durations {
   reviewSlaMs: number;
   retentionMs: number;
   claimLeaseMs: number;
+  /** Time an escalated case may wait for a senior before it is flagged overdue (absent in inputs of older checks). */
+  escalationSlaMs?: number;
 }
 
 /** Express's `trust proxy` value: all or nothing, a hop count, or addresses, subnets and presets. */
@@ -120,7 +124,8 @@ export interface Config {
   trustProxy: TrustProxy;
   mail: { smtpUrl?: string; from: string; outboxDir: string };
   durations: Durations;
-  worker: { taskQueues: string[]; healthPort?: number };
+  /** `retentionSweepIntervalMs`: how often the checks worker's Schedule purges checks whose retention is due. */
+  worker: { taskQueues: string[]; healthPort?: number; retentionSweepIntervalMs: number };
   logLevel: string;
   /** Which secrets are development defaults (the banner prints those). */
   devSecrets: { serviceApiKey?: string; reviewerJwtSecret?: string };
@@ -359,10 +364,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reviewSlaMs: e.REVIEW_SLA,
       retentionMs: e.RETENTION_PERIOD,
       claimLeaseMs: e.CLAIM_LEASE,
+      escalationSlaMs: e.ESCALATION_SLA,
     },
     worker: {
       taskQueues: e.WORKER_TASK_QUEUES.split(',').map((q) => q.trim()).filter(Boolean),
       healthPort: e.WORKER_HEALTH_PORT,
+      retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL,
     },
     logLevel: e.LOG_LEVEL,
     devSecrets: {

@@ -14,4 +14,5 @@ export const lookupFields: Record<string, string[]> = {
   queue: ['_id', 'status'],
   audit: ['_id', 'checkId'],
   blocklist: ['_id'],
+  retention: ['_id', 'minute'],
 };

@@ -14,6 +14,7 @@ import { dataConverter } from '../lib/payloadCodec';
 import { checkDocumentKeys } from '../lib/documentKeys';
 import { reportFatal } from '../lib/fatal';
 import { workflowSource } from './workflowSource';
+import { ensureSchedules } from './schedules';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -52,6 +53,8 @@ async function main(): Promise<void> {
         maxCachedWorkflows: 2000,
       }),
     );
+    // The retention sweep and daily pass run from Schedules on this queue (created or updated here).
+    await ensureSchedules(client, config);
   }
 
   if (config.worker.taskQueues.includes(taskQueues.documents)) {

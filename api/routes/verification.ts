@@ -17,7 +17,7 @@ import { tokenHash } from '../../lib/crypto';
 import { keyRing } from '../../lib/documentKeys';
 import { workflowIdFor } from '../../lib/temporal';
 import { DocumentModel, VerificationModel } from '../../models';
-import { documentReceivedUpdate, stateQuery } from '../../workflows/messages';
+import { documentReceivedUpdate } from '../../workflows/messages';
 import { fromWorkflowRefusal } from '../workflowErrors';
 import { sniffType } from '../../documents/sniff';
 import { encryptBuffer, newDataKey } from '../../documents/envelope';
@@ -26,6 +26,7 @@ import { isDocumentRejected } from '../../documents/errors';
 import { putBlob, deleteBlobs } from '../../documents/storage';
 import { ApiError, invalidRequest } from '../errors';
 import { fixedWindowLimiter } from '../rateLimit';
+import { currentCheck } from '../storedChecks';
 
 /** The largest file a customer may upload (a phone photo is 2–8 MB). */
 export const MAX_UPLOAD_BYTES = 15 * 1024 * 1024;
@@ -58,12 +59,9 @@ export function verificationRouter(config: Config, temporal: Client): Router {
     if (!token.success) throw gone;
     const record = await VerificationModel.findById(tokenHash(token.data)).lean();
     if (!record || record.expiresAt.getTime() <= Date.now()) throw gone;
-    let state: CheckState;
-    try {
-      state = await temporal.workflow.getHandle(workflowIdFor(record.orderId)).query(stateQuery);
-    } catch {
-      throw gone;
-    }
+    // Stored once final (its workflow may have completed), live while open.
+    const state = await currentCheck(temporal, record.orderId).catch(() => undefined);
+    if (!state) throw gone;
     // A newer round replaces this link.
     if (state.verification && state.verification.round !== record.round) throw gone;
     if (mustBeWaiting && state.status !== 'awaiting_documents') {
