@@ -49,6 +49,8 @@ const envSchema = z.object({
   REVIEW_SLA: duration('4h'),
   RETENTION_PERIOD: duration('180d'),
   CLAIM_LEASE: duration('15m'),
+  /** How long an upload waits for its check's workflow to take it before answering 503 (the file is kept). */
+  UPLOAD_CONFIRM_TIMEOUT: duration('15s'),
   WORKER_TASK_QUEUES: z.string().default('checks,documents'),
   WORKER_HEALTH_PORT: port.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -88,6 +90,7 @@ export interface Config {
   mail: { smtpUrl?: string; from: string; outboxDir: string };
   durations: Durations;
   worker: { taskQueues: string[]; healthPort?: number };
+  uploads: { confirmTimeoutMs: number };
   logLevel: string;
   /** Which secrets are development defaults (the banner prints those). */
   devSecrets: { serviceApiKey?: string; reviewerJwtSecret?: string };
@@ -182,6 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       taskQueues: e.WORKER_TASK_QUEUES.split(',').map((q) => q.trim()).filter(Boolean),
       healthPort: e.WORKER_HEALTH_PORT,
     },
+    uploads: { confirmTimeoutMs: e.UPLOAD_CONFIRM_TIMEOUT },
     logLevel: e.LOG_LEVEL,
     devSecrets: {
       serviceApiKey: e.SERVICE_API_KEYS ? undefined : serviceApiKeys[0],
