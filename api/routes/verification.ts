@@ -23,7 +23,7 @@
  * it either way. A kept file the check never took is destroyed with the
  * check's documents when its retention ends.
  */
-import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { createHmac, randomBytes, webcrypto } from 'node:crypto';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
@@ -138,7 +138,8 @@ export function verificationRouter(config: Config, temporal: Client): Router {
     try {
       record = await lookup(req.params.token);
     } catch (error) {
-      if (tokenSchema.safeParse(req.params.token).success) unknownPerIp(ip); // it cost a read
+      const lookedUp = error instanceof ApiError && error.status === 404 && tokenSchema.safeParse(req.params.token).success;
+      if (lookedUp) unknownPerIp(ip); // an unknown link that cost a read
       throw error;
     }
     perIp(ip);
@@ -223,7 +224,7 @@ export function verificationRouter(config: Config, temporal: Client): Router {
    * (then the new copy is not needed and is deleted).
    */
   async function handOver(context: TokenContext, kind: DocumentKind, documentId: string, bytes: Buffer): Promise<string> {
-    const fileHash = createHash('sha256').update(bytes).digest('hex');
+    const fileHash = Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex'); // on the thread pool
     const updateId = `upload-${createHmac('sha256', config.tokenSecret).update(`upload:${context.checkId}:${context.round}:${kind}:${fileHash}`).digest('base64url')}`;
     let taken: string;
     try {
