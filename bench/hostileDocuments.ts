@@ -47,7 +47,10 @@ interface Upload {
 
 async function main(): Promise<void> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fraud-engine-bench-'));
-  const stack = await startStack({ dataDir, ports: { postgres: await freePort(), mongo: await freePort(), temporal: await freePort() } });
+  const stack = await startStack({
+    dataDir,
+    ports: { postgres: await freePort(), mongo: await freePort(), temporal: await freePort(), temporalUi: await freePort() },
+  });
   const serviceKey = `sk_bench_${randomBytes(8).toString('hex')}`;
   const port = await freePort();
   const env: NodeJS.ProcessEnv = {
