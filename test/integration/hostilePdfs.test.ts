@@ -8,8 +8,8 @@ import { expect } from 'chai';
 import { call, type Reply } from './client';
 import { getHarness, type Harness } from './harness';
 import { cleanOrder, suspiciousOrder } from '../fixtures/orders';
-import { objStmDictsPdf, objStmTextPdf } from '../fixtures/pdfs';
-import { documentJpeg } from '../fixtures/images';
+import { objStmDictsPdf, objStmTextPdf, plainPdf } from '../fixtures/pdfs';
+import { differentJpeg, documentJpeg } from '../fixtures/images';
 
 const MB = 1024 * 1024;
 
@@ -75,6 +75,13 @@ describe('hostile PDFs beside the decision path (integration)', function () {
       expect(r.status).to.equal(201);
       baseline.push(r.ms);
     }
+
+    // The documents worker warm (sharp loaded, pdf.js thread started), as it is in service.
+    const warm = await Promise.all([
+      uploadAndSettle(await newCheck(), plainPdf(), 'warm.pdf', 'application/pdf', 60_000),
+      uploadAndSettle(await newCheck(), await differentJpeg(), 'warm.jpg', 'image/jpeg', 60_000),
+    ]);
+    expect(warm.map((w) => w.status)).to.deep.equal(['accepted', 'accepted']);
 
     const tokens = await Promise.all([newCheck(), newCheck(), newCheck()]);
     let uploading = true;
