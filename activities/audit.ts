@@ -1,7 +1,8 @@
 /**
- * Appending to and reading a check's audit trail (domain/audit.ts) in the
- * database (models/audit.ts). Plain async functions: the API calls them for
- * document views and claims, the worker registers them as activities.
+ * Appending to, reading and purging a check's audit trail (domain/audit.ts) in
+ * the database (models/audit.ts). Plain async functions: the API calls them for
+ * document views and claims, the worker registers them as activities. Each
+ * process sets the chain's key once, from AUDIT_SECRET (`configureAudit`).
  *
  * Concurrency: no transactions and no safe read-modify-write on FerretDB, so an
  * append reads the chain's tail, builds the next entry and inserts it with
@@ -24,11 +25,36 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Context } from '@temporalio/activity';
-import { nextEntry, type AuditEntry, type AuditFields } from '../domain/audit';
+import {
+  auditKey,
+  KEYED,
+  nextEntry,
+  presentEntry,
+  PURGE_ACTION,
+  redactEntry,
+  verifyChain,
+  type AuditEntry,
+  type AuditFields,
+  type AuditKey,
+  type ChainVerdict,
+  type PresentedAuditEntry,
+} from '../domain/audit';
 import { AuditModel, auditId } from '../models/audit';
 import { isDuplicateKey } from '../models';
 
 export const MAX_APPEND_ATTEMPTS = 20;
+
+let chainKey: AuditKey | undefined;
+
+/** Sets the key of every chain this process writes and verifies (AUDIT_SECRET). */
+export function configureAudit(secret: Buffer): void {
+  chainKey = auditKey(secret);
+}
+
+function currentKey(): AuditKey {
+  if (!chainKey) throw new Error('the audit key is not set: call configureAudit(config.auditSecret) at start');
+  return chainKey;
+}
 
 export interface AppendOptions {
   /** Same key on the same check → the entry appended the first time, not a second one. */
@@ -41,14 +67,30 @@ interface StoredAudit extends AuditEntry {
 }
 
 function toEntry(doc: StoredAudit): AuditEntry {
-  const { checkId, seq, at, actor, action, detail, prevHash, hash } = doc;
+  const { checkId, seq, at, actor, action, detail, freeText, freeTextSalt, freeTextCommitment, redacted, chain, keyId, prevHash, hash } = doc;
   const plainActor = { type: actor.type, ...(actor.id != null ? { id: actor.id } : {}), ...(actor.role != null ? { role: actor.role } : {}) };
-  return { checkId, seq, at, actor: plainActor, action, detail: detail ?? {}, prevHash, hash };
+  return {
+    checkId,
+    seq,
+    at,
+    actor: plainActor,
+    action,
+    detail: detail ?? {},
+    ...(freeText != null ? { freeText } : {}),
+    ...(freeTextSalt != null ? { freeTextSalt } : {}),
+    ...(freeTextCommitment != null ? { freeTextCommitment } : {}),
+    ...(redacted?.length ? { redacted } : {}),
+    ...(chain != null ? { chain } : {}),
+    ...(keyId != null ? { keyId } : {}),
+    prevHash,
+    hash,
+  };
 }
 
 export async function appendAudit(fields: AuditFields, options: AppendOptions = {}): Promise<AuditEntry> {
-  const key = options.idempotencyKey;
-  if (key !== undefined && (typeof key !== 'string' || key.length === 0 || key.length > 200)) {
+  const k = currentKey();
+  const idempotencyKey = options.idempotencyKey;
+  if (idempotencyKey !== undefined && (typeof idempotencyKey !== 'string' || idempotencyKey.length === 0 || idempotencyKey.length > 200)) {
     throw new TypeError('idempotencyKey must be a non-empty string of at most 200 characters');
   }
   for (let attempt = 1; attempt <= MAX_APPEND_ATTEMPTS; attempt++) {
@@ -56,8 +98,8 @@ export async function appendAudit(fields: AuditFields, options: AppendOptions = 
     const heads = await AuditModel.find({ checkId: fields.checkId }, { seq: 1, hash: 1, key: 1 })
       .lean<Array<{ _id: string; seq: number; hash: string; key?: string }>>()
       .exec();
-    if (key !== undefined) {
-      const earlier = heads.find((h) => h.key === key);
+    if (idempotencyKey !== undefined) {
+      const earlier = heads.find((h) => h.key === idempotencyKey);
       if (earlier) {
         const doc = await AuditModel.findById(earlier._id).lean<StoredAudit>().exec();
         if (doc) return toEntry(doc);
@@ -65,9 +107,9 @@ export async function appendAudit(fields: AuditFields, options: AppendOptions = 
     }
     let tail: { seq: number; hash: string } | undefined;
     for (const h of heads) if (!tail || h.seq > tail.seq) tail = h;
-    const entry = nextEntry(tail && { checkId: fields.checkId, seq: tail.seq, hash: tail.hash }, fields);
+    const entry = nextEntry(tail && { checkId: fields.checkId, seq: tail.seq, hash: tail.hash }, fields, k);
     try {
-      await AuditModel.create({ _id: auditId(entry.checkId, entry.seq), ...entry, ...(key !== undefined ? { key } : {}) });
+      await AuditModel.create({ _id: auditId(entry.checkId, entry.seq), ...entry, ...(idempotencyKey !== undefined ? { key: idempotencyKey } : {}) });
       return entry;
     } catch (error) {
       if (!isDuplicateKey(error)) throw error;
@@ -78,10 +120,62 @@ export async function appendAudit(fields: AuditFields, options: AppendOptions = 
   throw new Error(`could not append to the audit trail of ${fields.checkId}: ${MAX_APPEND_ATTEMPTS} concurrent writers won first`);
 }
 
-/** A check's audit trail in chain order (verify it with `verifyChain`). */
+/** A check's audit trail in chain order, as stored (verify it with `verifyChain`). */
 export async function readAudit(checkId: string): Promise<AuditEntry[]> {
   const docs = await AuditModel.find({ checkId }).lean<StoredAudit[]>().exec();
   return docs.map(toEntry).sort((a, b) => a.seq - b.seq);
+}
+
+/** A check's audit trail as the API shows it, and whether it verifies under this process's key. */
+export async function auditTrail(checkId: string): Promise<{ entries: PresentedAuditEntry[]; verification: ChainVerdict }> {
+  const entries = await readAudit(checkId);
+  return { entries: entries.map(presentEntry), verification: verifyChain(entries, currentKey()) };
+}
+
+/**
+ * The retention purge's part: a keyed `case.purged` entry first (once, however
+ * often the purge runs; it is what allows free text to be missing), then every
+ * entry's free text and salt deleted. Safe to repeat and to resume. Returns how
+ * many entries lost free text this time.
+ */
+export async function purgeAuditText(checkId: string, detail: Record<string, unknown> = {}): Promise<number> {
+  await appendAudit({ checkId, at: new Date().toISOString(), actor: { type: 'system' }, action: PURGE_ACTION, detail }, { idempotencyKey: PURGE_ACTION });
+  let redacted = 0;
+  for (const entry of await readAudit(checkId)) {
+    const after = redactEntry(entry);
+    if (after === entry) continue;
+    const update =
+      entry.chain === KEYED
+        ? { $unset: { freeText: 1, freeTextSalt: 1 }, $set: { redacted: after.redacted } }
+        : { $set: { detail: after.detail, redacted: after.redacted } };
+    await AuditModel.updateOne({ _id: auditId(checkId, entry.seq) }, update);
+    redacted++;
+  }
+  return redacted;
+}
+
+/**
+ * Appends a keyed `audit.sealed` entry to every chain whose last entry is
+ * unkeyed (written before AUDIT_SECRET), so the key vouches for it from now on
+ * (`npm run audit:seal`, once after upgrading). Returns the sealed check ids.
+ */
+export async function sealUnkeyedChains(): Promise<string[]> {
+  const tails = new Map<string, { seq: number; keyed: boolean }>();
+  const cursor = AuditModel.find({}, { checkId: 1, seq: 1, chain: 1 }).lean<{ checkId: string; seq: number; chain?: string }>().cursor();
+  for await (const e of cursor) {
+    const tail = tails.get(e.checkId);
+    if (!tail || e.seq > tail.seq) tails.set(e.checkId, { seq: e.seq, keyed: e.chain === KEYED });
+  }
+  const sealed: string[] = [];
+  for (const [checkId, tail] of tails) {
+    if (tail.keyed) continue;
+    await appendAudit(
+      { checkId, at: new Date().toISOString(), actor: { type: 'system' }, action: 'audit.sealed', detail: { unkeyedThrough: tail.seq } },
+      { idempotencyKey: 'audit.sealed' },
+    );
+    sealed.push(checkId);
+  }
+  return sealed;
 }
 
 /**
@@ -105,14 +199,18 @@ export type AuditEventInput = AuditFields & {
 /**
  * The workflow's activity: appends once however often Temporal retries it. The
  * key is `eventId` when given, else the activity's own `<runId>/<activityId>`.
+ * Answers where the entry went, not the entry: its free text and salt stay out
+ * of Temporal's history.
  */
-export async function auditEvent(input: AuditEventInput): Promise<AuditEntry> {
+export async function auditEvent(input: AuditEventInput): Promise<Pick<AuditEntry, 'checkId' | 'seq' | 'hash'>> {
   const { eventId, ...fields } = input;
   const key = eventId !== undefined ? `event:${eventId}` : activityKey();
-  return appendAudit(fields, key !== undefined ? { idempotencyKey: key } : {});
+  const { checkId, seq, hash } = await appendAudit(fields, key !== undefined ? { idempotencyKey: key } : {});
+  return { checkId, seq, hash };
 }
 
-/** The activities object for the worker. */
-export function createAuditActivities() {
+/** The activities object for the worker, whose chains `secret` (AUDIT_SECRET) keys. */
+export function createAuditActivities(secret: Buffer) {
+  configureAudit(secret);
   return { appendAudit, readAudit, auditEvent };
 }

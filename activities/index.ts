@@ -12,14 +12,14 @@ import { createAuditActivities } from './audit';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
-  const readModel = createReadModelActivities(config.tokenSecret);
+  const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir);
   return {
     ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (check, order) => readModel.recordDecision({ check, order })),
     ...readModel,
     ...createWebhookActivities(config.webhook, present),
     ...createNotifyActivities(config),
     ...createDocumentActivities(config),
-    ...createAuditActivities(),
+    ...createAuditActivities(config.auditSecret),
   };
 }
 

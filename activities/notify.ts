@@ -2,9 +2,11 @@
  * E-mail to customers: the verification link when documents are requested, and
  * reminders until the deadline. Real SMTP when SMTP_URL is set; otherwise each
  * message is written to the outbox folder under DATA_DIR (the start banner says
- * where). Sent at most once per (check, round, reminder), retried until then.
+ * where) and deleted by the retention purge. Sent at most once per (check,
+ * round, reminder), retried until then.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { Config } from '../config';
@@ -47,6 +49,30 @@ export function renderVerificationEmail(input: VerificationEmail & { uploadUrl: 
   return { subject, text: lines.join('\n') };
 }
 
+/** The outbox file of one e-mail: `<checkId>_<round>_<reminder>.eml`. */
+function outboxFileName(emailId: string): string {
+  return `${emailId.replace(/:/g, '_')}.eml`;
+}
+
+/**
+ * Deletes a check's messages from the outbox (they hold the customer's name,
+ * address and link). The outbox is a development aid on the disk of the worker
+ * that sent each message: this deletes what this machine sees.
+ */
+export async function deleteOutboxMessages(outboxDir: string, checkId: string): Promise<number> {
+  let names: string[];
+  try {
+    names = await readdir(outboxDir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0; // no outbox here (SMTP, or nothing sent)
+    throw error;
+  }
+  // Exactly <checkId>_<round>_<reminder>.eml: check ids may contain `_`, so a prefix alone could match another check.
+  const ours = names.filter((n) => n.startsWith(`${checkId}_`) && /^\d+_\d+\.eml$/.test(n.slice(checkId.length + 1)));
+  for (const name of ours) await rm(path.join(outboxDir, name), { force: true });
+  return ours.length;
+}
+
 export function createNotifyActivities(config: Config) {
   let transport: Transporter | undefined;
   const mailer = (): Transporter => {
@@ -76,7 +102,7 @@ export function createNotifyActivities(config: Config) {
       const info = await mailer().sendMail({ from: config.mail.from, to: order.customer.email, subject, text, messageId });
       if (!config.mail.smtpUrl) {
         mkdirSync(config.mail.outboxDir, { recursive: true });
-        writeFileSync(path.join(config.mail.outboxDir, `${id.replace(/:/g, '_')}.eml`), (info as unknown as { message: Buffer }).message);
+        writeFileSync(path.join(config.mail.outboxDir, outboxFileName(id)), (info as unknown as { message: Buffer }).message);
       }
       await EmailModel.updateOne({ _id: id }, { $set: { state: 'sent', sentAt: new Date() } });
       return { sent: true };

@@ -1,5 +1,5 @@
 /** Projects a check's workflow state into the read model; purges it when retention ends. */
-import type { CheckState } from '../domain/check';
+import type { CheckState, TimelineEntry } from '../domain/check';
 import { fulfilmentOf } from '../domain/check';
 import type { Order } from '../domain/order';
 import mongoose from 'mongoose';
@@ -7,8 +7,11 @@ import { CheckModel, DocumentModel, QueueEntryModel, VelocityEventModel, Verific
 import { openStatuses, queueFields } from '../models/queueEntry';
 import { deleteBlobs } from '../documents/storage';
 import { tokenHash, verificationToken } from '../lib/crypto';
+import { purgeAuditText } from './audit';
+import { deleteOutboxMessages } from './notify';
 
-export function createReadModelActivities(tokenSecret: Buffer) {
+/** `outboxDir`: where e-mails are written without SMTP (the purge deletes a check's messages there). */
+export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string) {
   /**
      * Writes one version of the check. The workflow sends versions in order, one
      * at a time; the `version` guard also drops a late retry of an older one.
@@ -85,21 +88,32 @@ export function createReadModelActivities(tokenSecret: Buffer) {
       }
   }
 
-    /**
-     * Retention ended: keep what the shop must keep (decision, score, timeline,
-     * amounts) and drop the customer's personal data and tokens.
-     */
+  /**
+   * Retention ended: keep what the shop must keep (decision, score and its
+   * reasons, the timeline's events, amounts, the audit chain) and destroy the
+   * customer's data and every trace of it: documents (data keys, blobs and
+   * fingerprints), tokens, the velocity record, e-mails in the outbox, the
+   * personal data in the read model, and the free text (reasons) of the
+   * timeline and the audit trail. Idempotent, and each step deletes whatever
+   * is left, so a purge that stopped half-way finishes when run again.
+   */
   async function purgeCheck({ checkId, orderId }: { checkId: string; orderId: string }): Promise<void> {
-    // Crypto-shredding first: without its data key a document's blobs are noise; then delete those too.
+    // Crypto-shredding first: without its data key a document's blobs are noise; then delete those too, and
+    // every fingerprint (hashes, and size + dimensions + quality, which together pick out a file as well).
     const documents = await DocumentModel.find({ checkId }, { _id: 1 }).lean();
     for (const d of documents) {
-      await DocumentModel.updateOne({ _id: d._id }, { $unset: { dataKey: 1, blobs: 1 }, $set: { shreddedAt: new Date() } });
+      await DocumentModel.updateOne(
+        { _id: d._id },
+        { $unset: { dataKey: 1, blobs: 1, sha256: 1, phash: 1, phashBands: 1, size: 1, width: 1, height: 1, pages: 1, quality: 1 }, $set: { shreddedAt: new Date() } },
+      );
       await deleteBlobs(mongoose.connection.db!, d._id);
     }
     await VerificationModel.deleteMany({ checkId });
     await VelocityEventModel.deleteOne({ _id: orderId });
+    await deleteOutboxMessages(outboxDir, checkId);
+    await purgeAuditText(checkId, { documents: documents.length });
     // Last, so `purgedAt` means everything above is done.
-    const record = await CheckModel.findById(checkId, { order: 1 }).lean();
+    const record = await CheckModel.findById(checkId, { order: 1, timeline: 1 }).lean();
     const order = record?.order as Order | undefined;
     const redacted = order
       ? {
@@ -112,7 +126,9 @@ export function createReadModelActivities(tokenSecret: Buffer) {
           redacted: true,
         }
       : undefined;
-    await CheckModel.updateOne({ _id: checkId }, { $set: { order: redacted, purgedAt: new Date() } });
+    // Reasons are free text (a reviewer's note, the shop's cancel reason): the event, actor and statuses stay.
+    const timeline = ((record?.timeline ?? []) as TimelineEntry[]).map((t) => ({ ...t, reason: null }));
+    await CheckModel.updateOne({ _id: checkId }, { $set: { order: redacted, timeline, purgedAt: new Date() } });
   }
 
   return { projectCheck, recordDecision, openVerificationRound, purgeCheck };

@@ -1,26 +1,18 @@
 /**
- * The decision: fetch the velocity history and block-list hits of an order,
- * hand them to the pure engine, record this order in the history, and write the
- * check's first state (read model and token) — one local activity on the
- * synchronous path of `POST /v1/checks`. Idempotent: the velocity record's
- * `_id` is the order id, counts exclude this order, writes are upserts or
- * unique inserts.
+ * The decision: record the order in the velocity history, count the history and
+ * fetch the block-list hits of the order, hand them to the pure engine, and write
+ * the check's first state (read model and token) — one local activity on the
+ * synchronous path of `POST /v1/checks`. Idempotent: the velocity record's `_id`
+ * is the order id, counts exclude this order, writes are upserts or unique inserts.
  */
 import { assess } from '../scoring';
 import type { VelocityCounts, VelocityDimension } from '../scoring/types';
+import { DAY_MS, VELOCITY_CAP, windowCounts } from '../scoring/velocity';
 import type { Order } from '../domain/order';
 import { decidedState, transitionAudit, type CheckState } from '../domain/check';
 import { auditEvent } from './audit';
 import { BlocklistModel, VelocityEventModel, isDuplicateKey } from '../models';
 import { pseudonym } from '../lib/crypto';
-
-const HOUR = 3_600_000;
-const DAY = 24 * HOUR;
-/**
- * Counts saturate here: every velocity rule fires well below, and a hot key
- * (a carrier's shared IP) costs a bounded read instead of a scan of its day.
- */
-export const VELOCITY_CAP = 50;
 
 const dimensions: VelocityDimension[] = ['card', 'email', 'device', 'ip', 'shippingAddress'];
 
@@ -42,11 +34,14 @@ export function velocityValues(order: Order): Partial<Record<VelocityDimension, 
 
 /**
  * Velocity keys are day-bucketed: an order is filed under its day and the next,
- * so one equality lookup on today's bucket finds every order of the last 24 h
- * and nothing older (the database only serves equality from its indexes).
+ * so one equality lookup on today's bucket finds every order since the start of
+ * yesterday (UTC): all of the last 24 h, and older ones the counts leave out (the
+ * database only serves equality from its indexes).
  */
-export const dayBucket = (time: number): number => Math.floor(time / DAY);
+export const dayBucket = (time: number): number => Math.floor(time / DAY_MS);
 const bucketKey = (key: string, day: number) => `${key}:${day}`;
+/** The buckets an order at `at` is filed under, for one dimension's pseudonym. */
+export const velocityBuckets = (key: string, at: number): string[] => [bucketKey(key, dayBucket(at)), bucketKey(key, dayBucket(at) + 1)];
 
 export interface DecideInput {
   checkId: string;
@@ -79,6 +74,19 @@ export function createScoringActivities(
     return out;
   }
 
+  /** Files the order under each of its values (a unique insert: a retry finds it there). */
+  async function recordVelocity(orderId: string, keys: Partial<Record<VelocityDimension, string>>, at: number): Promise<void> {
+    const buckets = Object.fromEntries(Object.entries(keys).map(([d, key]) => [d, velocityBuckets(key, at)]));
+    await VelocityEventModel.create({ _id: orderId, at: new Date(at), ...buckets }).catch((error) => {
+      if (!isDuplicateKey(error)) throw error; // a retry: already recorded
+    });
+  }
+
+  /**
+   * One equality lookup per dimension on today's bucket, capped: what comes back
+   * is an arbitrary part of the bucket, so `windowCounts` counts it exactly only
+   * when it is all of it, and calls it saturated otherwise.
+   */
   async function countVelocity(orderId: string, keys: Partial<Record<VelocityDimension, string>>, at: number): Promise<VelocityCounts> {
     const today = dayBucket(at);
     const entries = await Promise.all(
@@ -88,8 +96,7 @@ export function createScoringActivities(
         const seen = await VelocityEventModel.find({ [d]: bucketKey(key, today), _id: { $ne: orderId } }, { at: 1 })
           .limit(VELOCITY_CAP)
           .lean();
-        const times = seen.map((e) => e.at.getTime()).filter((t) => t <= at);
-        return [d, { hour: times.filter((t) => t > at - HOUR).length, day: times.filter((t) => t > at - DAY).length }] as const;
+        return [d, windowCounts(seen.map((e) => e.at.getTime()), at)] as const;
       }),
     );
     return Object.fromEntries(entries) as unknown as VelocityCounts;
@@ -106,10 +113,12 @@ export function createScoringActivities(
     async decide(input: DecideInput): Promise<Decision> {
       const at = Date.parse(input.at);
       const keys = pseudonyms(input.order);
-      const [velocity, blocked] = await Promise.all([countVelocity(input.order.orderId, keys, at), blocklistHits(keys)]);
-      const buckets = Object.fromEntries(
-        Object.entries(keys).map(([d, key]) => [d, [bucketKey(key, dayBucket(at)), bucketKey(key, dayBucket(at) + 1)]]),
-      );
+      // Record first, then count: of orders on one card at once, each counts every
+      // one recorded before its count, so the later ones of a burst see the earlier
+      // ones (counting first, all of them saw none). A concurrent order may thus be
+      // counted before its own decision is made: intended.
+      const [, blocked] = await Promise.all([recordVelocity(input.order.orderId, keys, at), blocklistHits(keys)]);
+      const velocity = await countVelocity(input.order.orderId, keys, at);
       const risk = assess({ order: input.order, velocity, blocklistHits: blocked, now: input.at });
       const check = decidedState({
         checkId: input.checkId,
@@ -120,9 +129,6 @@ export function createScoringActivities(
         reviewSlaMs: input.reviewSlaMs,
       });
       await Promise.all([
-        VelocityEventModel.create({ _id: input.order.orderId, at: new Date(at), ...buckets }).catch((error) => {
-          if (!isDuplicateKey(error)) throw error; // a retry: already recorded
-        }),
         record(check, input.order),
         auditEvent(transitionAudit(check.checkId, check.timeline[0])),
       ]);

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { orderSchema, documentKinds } from '../domain/order';
 import { statuses } from '../domain/check';
 import { cancelSchema } from './routes/checks';
-import { decisionSchema } from './routes/review';
+import { decisionSchema, reviewerSelfSchema } from './routes/review';
 import { queueQuerySchema } from './queue';
 
 const reason = z.object({ code: z.string(), points: z.number().int(), detail: z.string() });
@@ -99,6 +99,13 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
             },
           },
           responses: { '202': { description: 'accepted for processing (the same file sent again returns the same document)' }, ...errors(400, 404, 409, 413, 415, 429, 503) },
+        },
+      },
+      '/v1/review/me': {
+        get: {
+          summary: "The caller: reviewer id, role, and every permission the role holds (the console's source of who may do what)",
+          security: [{ reviewerJwt: [] }],
+          responses: { '200': { description: 'the reviewer', content: json(reviewerSelfSchema) }, ...errors(401) },
         },
       },
       '/v1/review/cases': {

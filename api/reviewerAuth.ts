@@ -1,17 +1,21 @@
 /**
  * Authentication of reviewers: `Authorization: Bearer <JWT>`. Tokens are HS256
- * with REVIEWER_JWT_SECRET or, when REVIEWER_JWKS_URL is set, RS256/ES256 from
- * an identity provider's key set (both accepted; the header's `alg` picks the
- * key source, and each source is held to its own algorithms, so an HS256 token
- * is never checked against a public key nor the reverse). Claims: `sub` (the
- * reviewer id), `role`, `exp`, all required. `issuer`/`audience`, when given,
- * are required of the identity provider's tokens; the HS256 tokens are our own
- * (only holders of the secret can make them) and carry neither.
+ * with REVIEWER_JWT_SECRET or, with an identity provider (REVIEWER_JWKS_URL),
+ * RS256/ES256 from its key set (both accepted; the header's `alg` picks the key
+ * source, and each source is held to its own algorithms, so an HS256 token is
+ * never checked against a public key nor the reverse). Claims: `sub` (the
+ * reviewer id), `role`, `exp`, all required; a token may live at most
+ * MAX_TOKEN_LIFETIME_SECONDS. The identity provider's tokens must carry its
+ * issuer and our audience (without them, a token the provider issued to any
+ * other app would pass). The HS256 tokens are our own (only holders of the
+ * secret can make them) and carry neither; without a secret (production with
+ * an identity provider only) they are refused.
  */
 import type { RequestHandler } from 'express';
 import {
   SignJWT,
   createRemoteJWKSet,
+  decodeJwt,
   decodeProtectedHeader,
   errors as joseErrors,
   jwtVerify,
@@ -26,15 +30,20 @@ import { ApiError } from './errors';
 export { roleAtLeast };
 export type { Role };
 
+/** An identity provider whose RS256/ES256 tokens are accepted, and what they must say. */
+export interface IdentityProvider {
+  /** REVIEWER_JWKS_URL: its key set. */
+  jwksUrl: string;
+  /** REVIEWER_JWT_ISSUER: the `iss` its tokens carry. */
+  issuer: string;
+  /** REVIEWER_JWT_AUDIENCE: the `aud` of tokens it issues for this application. */
+  audience: string;
+}
+
 export interface ReviewerAuthOptions {
-  /** REVIEWER_JWT_SECRET: the HS256 key. */
-  secret: string;
-  /** REVIEWER_JWKS_URL: an identity provider's JWKS, for RS256/ES256 tokens. */
-  jwksUrl?: string;
-  /** Required `iss` of JWKS-verified tokens. */
-  issuer?: string;
-  /** Required `aud` of JWKS-verified tokens. */
-  audience?: string;
+  /** REVIEWER_JWT_SECRET: the HS256 key; without it HS256 tokens are refused. */
+  secret?: string;
+  identityProvider?: IdentityProvider;
 }
 
 export interface Reviewer {
@@ -46,6 +55,9 @@ const HMAC_ALG = 'HS256';
 const JWKS_ALGS = ['RS256', 'ES256'];
 const CLOCK_TOLERANCE_SECONDS = 5;
 const MAX_SUB_LENGTH = 128;
+/** The longest a reviewer token may be valid (`exp` after `iat`): a leaked token is worth a day at most. */
+export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
+const MAX_TOKEN_LIFETIME = `${MAX_TOKEN_LIFETIME_SECONDS / 3600} h`;
 
 const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
 
@@ -79,6 +91,15 @@ function describe(error: unknown): string {
   return 'token is malformed or invalid';
 }
 
+/**
+ * How long a token is valid for: from `iat` to `exp`, or from now when `iat` is
+ * missing or in the future (a future `iat` must not stretch what is left).
+ */
+function tokenLifetimeSeconds(payload: JWTPayload, nowSeconds = Math.floor(Date.now() / 1000)): number {
+  const from = typeof payload.iat === 'number' ? Math.min(payload.iat, nowSeconds) : nowSeconds;
+  return (payload.exp ?? Infinity) - from;
+}
+
 /** The reviewer of verified claims, or why not. */
 function reviewerOf(payload: JWTPayload): Reviewer | string {
   const { sub, role } = payload as JWTPayload & { role?: unknown };
@@ -88,6 +109,9 @@ function reviewerOf(payload: JWTPayload): Reviewer | string {
   }
   if (!isRole(role)) return 'token role claim is missing or unknown';
   if (typeof payload.exp !== 'number') return 'token exp claim is missing';
+  if (tokenLifetimeSeconds(payload) > MAX_TOKEN_LIFETIME_SECONDS) {
+    return `token lifetime is too long: a reviewer token may be valid for at most ${MAX_TOKEN_LIFETIME} (exp − iat); ask for a shorter one`;
+  }
   return { id: sub, role };
 }
 
@@ -96,8 +120,11 @@ function reviewerOf(payload: JWTPayload): Reviewer | string {
  * requires that role or above. Sets `res.locals.reviewer` and `res.locals.actor`.
  */
 export function requireReviewer(options: ReviewerAuthOptions, minRole?: Role): RequestHandler {
-  const hmacKey = secretKey(options.secret);
-  const jwks = options.jwksUrl ? jwksResolver(options.jwksUrl) : undefined;
+  const { secret, identityProvider: idp } = options;
+  if (secret === undefined && !idp) throw new TypeError('requireReviewer: a secret or an identity provider is required');
+  if (idp && !(idp.issuer && idp.audience)) throw new TypeError('requireReviewer: an identity provider needs an issuer and an audience');
+  const hmacKey = secret === undefined ? undefined : secretKey(secret);
+  const jwks = idp ? jwksResolver(idp.jwksUrl) : undefined;
   if (minRole !== undefined && !isRole(minRole)) throw new TypeError(`requireReviewer: unknown role ${String(minRole)}`);
 
   return async (req, res, next) => {
@@ -113,19 +140,19 @@ export function requireReviewer(options: ReviewerAuthOptions, minRole?: Role): R
 
     let payload: JWTPayload;
     try {
-      if (header.alg === HMAC_ALG) {
+      if (header.alg === HMAC_ALG && hmacKey) {
         ({ payload } = await jwtVerify(token, hmacKey, {
           algorithms: [HMAC_ALG],
           requiredClaims: ['exp', 'sub'],
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
         }));
-      } else if (jwks && typeof header.alg === 'string' && JWKS_ALGS.includes(header.alg)) {
+      } else if (idp && jwks && typeof header.alg === 'string' && JWKS_ALGS.includes(header.alg)) {
         ({ payload } = await jwtVerify(token, jwks, {
           algorithms: JWKS_ALGS,
           requiredClaims: ['exp', 'sub'],
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
-          ...(options.issuer ? { issuer: options.issuer } : {}),
-          ...(options.audience ? { audience: options.audience } : {}),
+          issuer: idp.issuer,
+          audience: idp.audience,
         }));
       } else {
         return next(unauthorized(`token algorithm ${JSON.stringify(String(header.alg))} is not accepted`));
@@ -148,14 +175,22 @@ export function requireReviewer(options: ReviewerAuthOptions, minRole?: Role): R
   };
 }
 
-/** An HS256 reviewer token (dev banner, scripts, tests). `expiresIn`: jose time span, e.g. '12h', '15m'. */
+/**
+ * An HS256 reviewer token (dev banner, scripts, tests). `expiresIn`: jose time
+ * span, e.g. '12h', '15m'; at most MAX_TOKEN_LIFETIME_SECONDS (RangeError beyond:
+ * such a token would be refused).
+ */
 export async function signReviewerToken(secret: string, { sub, role, expiresIn = '12h' }: { sub: string; role: Role; expiresIn?: string }): Promise<string> {
   if (!isRole(role)) throw new TypeError(`signReviewerToken: unknown role ${String(role)}`);
   if (typeof sub !== 'string' || sub.length === 0 || sub.length > MAX_SUB_LENGTH) throw new TypeError('signReviewerToken: sub must be 1–128 characters');
-  return new SignJWT({ role })
+  const token = await new SignJWT({ role })
     .setProtectedHeader({ alg: HMAC_ALG, typ: 'JWT' })
     .setSubject(sub)
     .setIssuedAt()
     .setExpirationTime(expiresIn)
     .sign(secretKey(secret));
+  if (tokenLifetimeSeconds(decodeJwt(token)) > MAX_TOKEN_LIFETIME_SECONDS) {
+    throw new RangeError(`a reviewer token may be valid for at most ${MAX_TOKEN_LIFETIME}; ${JSON.stringify(expiresIn)} is longer`);
+  }
+  return token;
 }

@@ -6,8 +6,8 @@
  * under a key-encryption key (KEK) from the key ring, next to the document's record.
  *
  * - Rotation: new data keys are wrapped under `ring.currentId`; old wrapped keys name their KEK
- *   by `keyId`, so a ring holding old and new KEKs decrypts both. (Re-wrapping a DEK under the
- *   new KEK is `newWrap(ring, unwrapDataKey(ring, old))` — the blobs stay as they are.)
+ *   by `keyId`, so a ring holding old and new KEKs decrypts both. `rewrapDataKey` moves a DEK
+ *   under the current KEK (the blobs stay as they are), after which the old KEK can go.
  * - Crypto-shredding: deleting a document's wrapped key makes its blobs unreadable everywhere,
  *   including backups.
  * - Binding: every blob is sealed with additional authenticated data (`aadFor(documentId,
@@ -107,6 +107,16 @@ export function wrapDataKey(ring: KeyRing, dataKey: Buffer): WrappedKey {
   cipher.setAAD(wrapAad(keyId));
   const key = Buffer.concat([cipher.update(dataKey), cipher.final()]);
   return { keyId, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), key: key.toString('base64') };
+}
+
+/**
+ * `wrapped` re-wrapped under the ring's current KEK — the same data key, so the blobs stay as
+ * they are — or undefined when it already is under the current KEK. Throws `DecryptionError`
+ * when the ring cannot unwrap it.
+ */
+export function rewrapDataKey(ring: KeyRing, wrapped: WrappedKey): WrappedKey | undefined {
+  if (wrapped.keyId === ring.currentId) return undefined;
+  return wrapDataKey(ring, unwrapDataKey(ring, wrapped));
 }
 
 /** A fresh random data key and its wrapped form (store only `wrapped`). */

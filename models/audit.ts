@@ -1,6 +1,8 @@
 /**
- * The audit trail, append-only: one document per entry of a check's hash chain
- * (domain/audit.ts). `_id` is `<checkId>:<seq, 8 digits>`, so two writers that
+ * The audit trail, append-only: one document per entry of a check's keyed hash
+ * chain (domain/audit.ts). The one change an entry ever sees is the retention
+ * purge deleting its free text and salt (`freeText`, `freeTextSalt`), which the
+ * hash does not cover. `_id` is `<checkId>:<seq, 8 digits>`, so two writers that
  * both try to append the same seq collide on `_id` — the one guard that holds
  * under concurrency on FerretDB — and the loser re-reads and retries
  * (activities/audit.ts). `at` stays the exact ISO string and `detail` is kept
@@ -31,6 +33,15 @@ const auditSchema = new Schema(
     actor: { type: actorSchema, required: true },
     action: { type: String, required: true },
     detail: { type: Schema.Types.Mixed, required: true },
+    /** Free text (`reason`) and the salt of its commitment: personal data, deleted by the purge. */
+    freeText: { type: Schema.Types.Mixed },
+    freeTextSalt: { type: String },
+    freeTextCommitment: { type: String },
+    /** Free-text keys the purge destroyed. */
+    redacted: { type: [String], default: undefined },
+    /** `hmac-sha256` (keyed with AUDIT_SECRET, whose fingerprint is `keyId`); absent before the chain was keyed. */
+    chain: { type: String },
+    keyId: { type: String },
     prevHash: { type: String, required: true },
     hash: { type: String, required: true },
     /**

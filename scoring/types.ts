@@ -5,7 +5,10 @@
  */
 import type { DocumentKind, Order } from '../domain/order';
 
-/** Orders seen for the same value in a window, this order NOT included. */
+/**
+ * Orders seen for the same value in a window, this order NOT included. At most
+ * VELOCITY_CAP (`scoring/velocity.ts`), which means that many or more.
+ */
 export interface WindowCounts {
   hour: number;
   day: number;

@@ -8,7 +8,10 @@
  * a thread pool or a crash with the decision path. WORKER_TASK_QUEUES, when set,
  * runs one worker with exactly those queues instead.
  */
-import { loadConfig, taskQueues } from '../config';
+import mongoose from 'mongoose';
+import { loadConfig, taskQueues, type Config } from '../config';
+import { checkDocumentKeys } from '../lib/documentKeys';
+import { connectTemporalClient } from '../lib/temporal';
 import { startStack } from '../stack';
 import { startService, type Service } from '../stack/services';
 import { signReviewerToken } from '../api/reviewerAuth';
@@ -23,6 +26,13 @@ async function main(): Promise<void> {
   const env = { TEMPORAL_ADDRESS: stack.temporalAddress, MONGODB_URI: stack.mongodbUri, DATA_DIR: config.dataDir };
   const services: Service[] = [];
   let stopping = false;
+  try {
+    await checkKeys({ ...config, temporal: { ...config.temporal, address: stack.temporalAddress }, mongodbUri: stack.mongodbUri });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    await stack.stop();
+    process.exit(1);
+  }
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -72,13 +82,30 @@ async function main(): Promise<void> {
   lines.push(`  Upload page    ${config.publicUrl}/verify/<token>   (the link in each check's verification.uploadUrl)`);
   lines.push(`  Console        ${config.publicUrl}/review`);
   if (config.devSecrets.reviewerJwtSecret) {
-    const admin = await signReviewerToken(config.reviewerJwtSecret, { sub: 'dev-admin', role: 'admin', expiresIn: '12h' });
+    const admin = await signReviewerToken(config.devSecrets.reviewerJwtSecret, { sub: 'dev-admin', role: 'admin', expiresIn: '12h' });
     lines.push(`  Reviewer token ${admin}`, '                 (role admin, 12 h; `npm run token -- <id> <role>` makes others)');
   }
   if (!config.mail.smtpUrl) lines.push(`  E-mail outbox  ${config.mail.outboxDir}   (set SMTP_URL to send for real)`);
   lines.push('', 'Try it:', `  curl -s -X POST ${config.publicUrl}/v1/checks -H "Authorization: Bearer ${config.devSecrets.serviceApiKey ?? '<key>'}" \\`,
     `       -H 'Content-Type: application/json' -d @examples/order-clean.json`, '', 'Ctrl-C stops everything.', '');
   process.stdout.write(lines.join('\n'));
+}
+
+/**
+ * The start-up key check, here too, so a DOCUMENT_KEY that cannot read the data in DATA_DIR is
+ * reported plainly before any process starts (the API and the worker check again, and record).
+ */
+async function checkKeys(config: Config): Promise<void> {
+  const { client, connection } = await connectTemporalClient(config);
+  try {
+    mongoose.set('autoCreate', false); // read only: no collections made here
+    mongoose.set('autoIndex', false);
+    await mongoose.connect(config.mongodbUri!, { serverSelectionTimeoutMS: 10_000 });
+    await checkDocumentKeys(config, client);
+  } finally {
+    await mongoose.disconnect();
+    await connection.close();
+  }
 }
 
 main().catch((error) => {

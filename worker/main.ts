@@ -6,12 +6,16 @@
 import { readdirSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig, taskQueues } from '../config';
 import { createActivities } from '../activities';
 import { connectDatabase, disconnectDatabase } from '../models';
 import { logger } from '../lib/logger';
 import { dataConverter } from '../lib/payloadCodec';
+import { checkDocumentKeys } from '../lib/documentKeys';
+import { reportFatal } from '../lib/fatal';
+import { workflowSource } from './workflowSource';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -31,10 +35,12 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
 
-  await connectDatabase(config.mongodbUri);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const activities = createActivities(config);
   const converter = dataConverter(config.payloadKeys.keys, config.payloadKeys.current);
+  // Before polling (and before any write): can this key ring read what the deployment holds?
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: converter });
+  await connectDatabase(config.mongodbUri, { beforeWrites: async () => (await checkDocumentKeys(config, client)).record('worker') });
+  const activities = createActivities(config);
 
   const workers: Worker[] = [];
   if (config.worker.taskQueues.includes(taskQueues.checks)) {
@@ -44,7 +50,7 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         taskQueue: taskQueues.checks,
         dataConverter: converter,
-        workflowsPath: require.resolve('../workflows'),
+        ...workflowSource(),
         activities,
         maxCachedWorkflows: 2000,
       }),
@@ -111,6 +117,6 @@ function yieldToDecisions(): void {
 }
 
 main().catch((error) => {
-  logger.error({ err: error }, 'worker failed');
+  reportFatal('worker', error);
   process.exit(1);
 });

@@ -10,7 +10,7 @@ import {
   type Client,
 } from '@temporalio/client';
 import { orderSchema } from '../../domain/order';
-import type { CheckState } from '../../domain/check';
+import { isFinal, type CheckState } from '../../domain/check';
 import type { Config } from '../../config';
 import { taskQueues } from '../../config';
 import { canonicalJson, sha256Hex } from '../../lib/crypto';
@@ -109,10 +109,16 @@ function parseOrderId(value: unknown): string {
   return parsed.data;
 }
 
-/** Live state from the workflow; the read model when the workflow is gone (after retention) or unreachable. */
+/**
+ * Live state from the workflow; the read model when the workflow is gone (after
+ * retention) or unreachable, or the check was purged (the closed workflow's
+ * state still holds what the purge destroyed).
+ */
 export async function currentState(temporal: Client, orderId: string): Promise<CheckState | undefined> {
   try {
-    return await temporal.workflow.getHandle(workflowIdFor(orderId)).query(stateQuery);
+    const state = await temporal.workflow.getHandle(workflowIdFor(orderId)).query(stateQuery);
+    if (isFinal(state.status) && (await CheckModel.exists({ orderId, purgedAt: { $exists: true } }))) return readModel(orderId);
+    return state;
   } catch (error) {
     if (!isNotFound(error)) {
       const stored = await readModel(orderId);

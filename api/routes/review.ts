@@ -12,9 +12,8 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../config';
 import { allowedActions, fulfilmentOf, reviewActions, statuses, type CheckState } from '../../domain/check';
 import { documentKinds } from '../../domain/order';
-import { can, type Role } from '../../domain/roles';
-import { verifyChain } from '../../domain/audit';
-import { appendAudit, readAudit } from '../../activities/audit';
+import { can, permissionNames, roles, type Role } from '../../domain/roles';
+import { appendAudit, auditTrail } from '../../activities/audit';
 import { keyRing } from '../../lib/documentKeys';
 import { workflowIdFor } from '../../lib/temporal';
 import { CheckModel, DocumentModel } from '../../models';
@@ -34,16 +33,30 @@ export const decisionSchema = z.object({
 });
 const checkIdSchema = z.string().regex(/^chk_[A-Za-z0-9_-]{1,40}$/, 'not a check id');
 const variantSchema = z.enum(['preview', 'thumbnail', 'original']).default('preview');
+/** GET /v1/review/me: who the token is and every permission its role holds (domain/roles.ts decides). */
+export const reviewerSelfSchema = z.object({
+  id: z.string(),
+  role: z.enum(roles),
+  permissions: z.array(z.enum(permissionNames)),
+});
 
 export function reviewRouter(config: Config, temporal: Client): Router {
   const router = Router();
   const ring = keyRing(config);
-  router.use('/v1/review', requireReviewer({ secret: config.reviewerJwtSecret, jwksUrl: config.reviewerJwksUrl }, 'reviewer'));
+  router.use('/v1/review', requireReviewer({ secret: config.reviewerJwtSecret, identityProvider: config.reviewerIdentityProvider }, 'reviewer'));
   const me = (res: { locals: Record<string, unknown> }) => res.locals.reviewer as Reviewer;
 
   const permit = (role: Role, permission: Parameters<typeof can>[1]) => {
     if (!can(role, permission)) throw new ApiError(403, 'forbidden', `your role (${role}) may not ${permission.replace('.', ' ')}`);
   };
+
+  // The console asks this instead of knowing the role rules itself.
+  router.get('/v1/review/me', (_req, res) => {
+    const { id, role } = me(res);
+    const self: z.infer<typeof reviewerSelfSchema> = { id, role, permissions: permissionNames.filter((p) => can(role, p)) };
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(self);
+  });
 
   router.get('/v1/review/cases', async (req, res) => {
     const query = queueQuerySchema.safeParse(req.query);
@@ -55,11 +68,16 @@ export function reviewRouter(config: Config, temporal: Client): Router {
   async function loadCase(checkId: string, reviewer: Reviewer) {
     const record = await CheckModel.findById(checkId).lean();
     if (!record) throw notFound(`case ${checkId}`);
+    const stored = (): CheckState => ({ ...(record as unknown as CheckState), checkId: record._id, createdAt: record.createdAt.toISOString(), updatedAt: record.updatedAt.toISOString() });
     let state: CheckState;
-    try {
-      state = await temporal.workflow.getHandle(workflowIdFor(record.orderId)).query(stateQuery);
-    } catch {
-      state = { ...(record as unknown as CheckState), checkId: record._id, createdAt: record.createdAt.toISOString(), updatedAt: record.updatedAt.toISOString() };
+    // A purged case comes from the read model only: the workflow's own state still holds what the purge destroyed.
+    if (record.purgedAt) state = stored();
+    else {
+      try {
+        state = await temporal.workflow.getHandle(workflowIdFor(record.orderId)).query(stateQuery);
+      } catch {
+        state = stored();
+      }
     }
     const docs = await DocumentModel.find({ checkId }, { dataKey: 0 }).lean();
     const meta = new Map(docs.map((d) => [d._id, d]));
@@ -175,9 +193,9 @@ export function reviewRouter(config: Config, temporal: Client): Router {
     permit(reviewer.role, 'audit.read');
     const checkId = parse(checkIdSchema, req.params.checkId, 'check id');
     if (!(await CheckModel.exists({ _id: checkId }))) throw notFound(`case ${checkId}`);
-    const entries = await readAudit(checkId);
+    const trail = await auditTrail(checkId);
     res.setHeader('Cache-Control', 'no-store');
-    res.json({ entries, verification: verifyChain(entries) });
+    res.json(trail);
   });
 
   router.get('/review', (_req, res) => {

@@ -12,6 +12,7 @@ import {
   encryptBuffer,
   newDataKey,
   parseKeyRing,
+  rewrapDataKey,
   unwrapDataKey,
   wrapDataKey,
   type KeyRing,
@@ -133,6 +134,20 @@ describe('documents: envelope encryption', () => {
     expect(rewrapped.keyId).to.equal('k2');
     const retired: KeyRing = { currentId: 'k2', keys: new Map([['k2', k2]]) };
     expect(decryptBuffer(unwrapDataKey(retired, rewrapped), sealedOld, aad).equals(plain)).to.equal(true);
+  });
+
+  it('rewrapDataKey: moves a data key under the current KEK, leaves one already there, refuses an unknown KEK', () => {
+    const k1 = randomBytes(32);
+    const k2 = randomBytes(32);
+    const old = newDataKey({ currentId: 'k1', keys: new Map([['k1', k1]]) });
+    const sealed = encryptBuffer(old.dataKey, plain, aad);
+    const after: KeyRing = { currentId: 'k2', keys: new Map([['k1', k1], ['k2', k2]]) };
+    const moved = rewrapDataKey(after, old.wrapped)!;
+    expect(moved.keyId).to.equal('k2');
+    expect(rewrapDataKey(after, moved)).to.equal(undefined);
+    const onlyNew: KeyRing = { currentId: 'k2', keys: new Map([['k2', k2]]) };
+    expect(decryptBuffer(unwrapDataKey(onlyNew, moved), sealed, aad).equals(plain)).to.equal(true);
+    expect(() => rewrapDataKey(onlyNew, old.wrapped)).to.throw(DecryptionError, /unknown key id "k1"/);
   });
 
   it('parses a key ring from text, first entry current', () => {

@@ -7,8 +7,13 @@ import { expect } from 'chai';
 import express from 'express';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
-import { SignJWT, UnsecuredJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
-import { requireReviewer, roleAtLeast, signReviewerToken } from '../../api/reviewerAuth';
+import { execFile } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { SignJWT, UnsecuredJWT, decodeJwt, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { MAX_TOKEN_LIFETIME_SECONDS, requireReviewer, roleAtLeast, signReviewerToken } from '../../api/reviewerAuth';
 import { errorHandler } from '../../api/errors';
 
 const SECRET = 'test-secret-0123456789abcdef-0123456789';
@@ -162,6 +167,53 @@ describe('reviewer auth (HS256)', () => {
     expect((await call(`${base}/any`, token)).status).to.equal(401);
   });
 
+  describe('lifetime: at most 24 h', () => {
+    const hs = (times: { iat?: number; exp: number }) => {
+      const jwt = new SignJWT({ role: 'admin' }).setProtectedHeader({ alg: 'HS256' }).setSubject('rev_ann').setExpirationTime(times.exp);
+      if (times.iat !== undefined) jwt.setIssuedAt(times.iat);
+      return jwt.sign(hmac);
+    };
+
+    it('accepts a token of exactly the maximum lifetime', async () => {
+      const now = nowSeconds();
+      expect(MAX_TOKEN_LIFETIME_SECONDS).to.equal(24 * 3600);
+      expect((await call(`${base}/any`, await hs({ iat: now, exp: now + MAX_TOKEN_LIFETIME_SECONDS }))).status).to.equal(200);
+    });
+
+    it('401 when exp − iat is longer, even for a token issued long ago and still valid', async () => {
+      const now = nowSeconds();
+      for (const times of [
+        { iat: now, exp: now + MAX_TOKEN_LIFETIME_SECONDS + 60 },
+        { iat: now - 20 * 3600, exp: now + 5 * 3600 },
+        { iat: now, exp: now + 10 * 365 * 86_400 },
+      ]) {
+        const { status, body } = await call(`${base}/any`, await hs(times));
+        expect(status, JSON.stringify(times)).to.equal(401);
+        expect(body.error.code).to.equal('unauthorized');
+        expect(body.error.message).to.match(/lifetime is too long.*24 h/);
+      }
+    });
+
+    it('401 when, without iat (or with iat in the future), exp is more than 24 h away', async () => {
+      const now = nowSeconds();
+      expect((await call(`${base}/any`, await hs({ exp: now + 25 * 3600 }))).status).to.equal(401);
+      expect((await call(`${base}/any`, await hs({ iat: now + 365 * 86_400, exp: now + 365 * 86_400 + 3600 }))).status).to.equal(401);
+      expect((await call(`${base}/any`, await hs({ exp: now + 23 * 3600 }))).status).to.equal(200);
+    });
+
+    it('signReviewerToken refuses a longer expiry instead of making a token that would be refused', async () => {
+      const token = await signReviewerToken(SECRET, { sub: 'rev_ann', role: 'reviewer', expiresIn: '24h' });
+      const { iat, exp } = decodeJwt(token);
+      expect(exp! - iat!).to.equal(MAX_TOKEN_LIFETIME_SECONDS);
+      for (const expiresIn of ['10y', '25h', '2d']) {
+        let thrown: unknown;
+        await signReviewerToken(SECRET, { sub: 'rev_ann', role: 'senior', expiresIn }).catch((e) => (thrown = e));
+        expect(thrown, expiresIn).to.be.instanceOf(RangeError);
+        expect((thrown as Error).message).to.match(/at most 24 h/);
+      }
+    });
+  });
+
   it('roleAtLeast and signReviewerToken guards', async () => {
     expect(roleAtLeast('senior', 'reviewer')).to.equal(true);
     expect(roleAtLeast('reviewer', 'admin')).to.equal(false);
@@ -178,6 +230,7 @@ describe('reviewer auth (JWKS: RS256 / ES256)', () => {
   let base: string;
   let es: { privateKey: CryptoKey; jwk: JWK };
   let rs: { privateKey: CryptoKey; jwk: JWK };
+  let jwksUrl: string;
 
   async function keyPair(alg: 'ES256' | 'RS256', kid: string) {
     const { privateKey, publicKey } = await generateKeyPair(alg);
@@ -202,7 +255,8 @@ describe('reviewer auth (JWKS: RS256 / ES256)', () => {
     });
     const listening = await listen(idpApp);
     idp = listening.server;
-    ({ server: api, url: base } = await listen(appWith({ secret: SECRET, jwksUrl: `${listening.url}/jwks.json`, issuer: ISSUER, audience: AUDIENCE })));
+    jwksUrl = `${listening.url}/jwks.json`;
+    ({ server: api, url: base } = await listen(appWith({ secret: SECRET, identityProvider: { jwksUrl, issuer: ISSUER, audience: AUDIENCE } })));
   });
   after(async () => {
     await close(api);
@@ -231,6 +285,54 @@ describe('reviewer auth (JWKS: RS256 / ES256)', () => {
     expect((await call(`${base}/any`, await idpToken(es, { role: 'senior' }, ISSUER, 'another-app'))).status).to.equal(401);
   });
 
+  it('401 for an IdP token without an issuer or an audience', async () => {
+    const unsigned = (claims: { iss?: string; aud?: string }) => {
+      const jwt = new SignJWT({ role: 'senior' }).setProtectedHeader({ alg: 'ES256', kid: 'es-1' }).setSubject('idp|rev_42').setExpirationTime('10m');
+      if (claims.iss) jwt.setIssuer(claims.iss);
+      if (claims.aud) jwt.setAudience(claims.aud);
+      return jwt.sign(es.privateKey);
+    };
+    const noAud = await call(`${base}/any`, await unsigned({ iss: ISSUER }));
+    expect(noAud.status).to.equal(401);
+    expect(noAud.body.error.message).to.match(/aud/);
+    const noIss = await call(`${base}/any`, await unsigned({ aud: AUDIENCE }));
+    expect(noIss.status).to.equal(401);
+    expect(noIss.body.error.message).to.match(/iss/);
+    expect((await call(`${base}/any`, await unsigned({ iss: ISSUER, aud: AUDIENCE }))).status).to.equal(200);
+  });
+
+  it('401 for an IdP token that lives longer than 24 h', async () => {
+    const token = await new SignJWT({ role: 'senior' })
+      .setProtectedHeader({ alg: 'ES256', kid: 'es-1' })
+      .setSubject('idp|rev_42')
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt()
+      .setExpirationTime('48h')
+      .sign(es.privateKey);
+    const { status, body } = await call(`${base}/any`, token);
+    expect(status).to.equal(401);
+    expect(body.error.message).to.match(/lifetime/);
+  });
+
+  it('without a secret (production with an identity provider): only the IdP’s tokens, HS256 refused', async () => {
+    const idpOnly = await listen(appWith({ identityProvider: { jwksUrl, issuer: ISSUER, audience: AUDIENCE } }));
+    try {
+      const hs = await call(`${idpOnly.url}/any`, await signReviewerToken(SECRET, { sub: 'rev_ann', role: 'admin' }));
+      expect(hs.status).to.equal(401);
+      expect(hs.body.error.message).to.match(/HS256.*not accepted/);
+      expect((await call(`${idpOnly.url}/senior`, await idpToken(es))).status).to.equal(200);
+    } finally {
+      await close(idpOnly.server);
+    }
+  });
+
+  it('refuses to be set up without a key source, or with an IdP but no issuer or audience', () => {
+    expect(() => requireReviewer({})).to.throw(TypeError, /secret or an identity provider/);
+    expect(() => requireReviewer({ identityProvider: { jwksUrl, issuer: '', audience: AUDIENCE } })).to.throw(TypeError, /issuer and an audience/);
+    expect(() => requireReviewer({ identityProvider: { jwksUrl, issuer: ISSUER } as never })).to.throw(TypeError, /issuer and an audience/);
+  });
+
   it('403 / 401 on the role claim of an IdP token', async () => {
     expect((await call(`${base}/admin`, await idpToken(es))).status).to.equal(403);
     expect((await call(`${base}/any`, await idpToken(es, {}))).status).to.equal(401);
@@ -240,7 +342,7 @@ describe('reviewer auth (JWKS: RS256 / ES256)', () => {
     const down = await listen(express());
     const downUrl = down.url;
     await close(down.server);
-    const unreachable = await listen(appWith({ secret: SECRET, jwksUrl: `${downUrl}/jwks.json` }));
+    const unreachable = await listen(appWith({ secret: SECRET, identityProvider: { jwksUrl: `${downUrl}/jwks.json`, issuer: ISSUER, audience: AUDIENCE } }));
     try {
       const { status, body } = await call(`${unreachable.url}/any`, await idpToken(es));
       expect(status).to.equal(503);
@@ -248,5 +350,47 @@ describe('reviewer auth (JWKS: RS256 / ES256)', () => {
     } finally {
       await close(unreachable.server);
     }
+  });
+});
+
+describe('npm run token', function () {
+  this.timeout(60_000);
+  const run = (args: string[], env: NodeJS.ProcessEnv) =>
+    promisify(execFile)(process.execPath, ['--import', 'tsx', path.join('scripts', 'token.ts'), ...args], { env: { PATH: process.env.PATH, ...env } }).then(
+      ({ stdout }) => ({ code: 0, stdout, stderr: '' }),
+      (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
+    );
+  const env = () => ({ DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'token-')), REVIEWER_JWT_SECRET: SECRET });
+
+  it('makes a token of the given role and expiry', async () => {
+    const { code, stdout } = await run(['alice', 'senior', '2h'], env());
+    expect(code).to.equal(0);
+    const claims = decodeJwt(stdout.trim());
+    expect(claims).to.include({ sub: 'alice', role: 'senior' });
+    expect(claims.exp! - claims.iat!).to.equal(7200);
+  });
+
+  it('refuses 10y with a clear error and prints no token', async () => {
+    const { code, stdout, stderr } = await run(['alice', 'senior', '10y'], env());
+    expect(code).to.equal(2);
+    expect(stdout).to.equal('');
+    expect(stderr).to.match(/at most 24 h; "10y" is longer/);
+  });
+
+  it('says why when this deployment has no HS256 secret', async () => {
+    const { code, stderr } = await run(['alice'], {
+      NODE_ENV: 'production',
+      DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'token-')),
+      SERVICE_API_KEYS: 'sk_prod_0123456789',
+      DOCUMENT_KEY: Buffer.alloc(32, 7).toString('base64'),
+      TOKEN_SECRET: 'token-secret-0123456789abcdef-0123',
+      PSEUDONYM_SECRET: 'pseudonym-secret-0123456789abcdef',
+      AUDIT_SECRET: 'audit-secret-0123456789abcdef-0123',
+      REVIEWER_JWKS_URL: 'https://idp.example.test/.well-known/jwks.json',
+      REVIEWER_JWT_ISSUER: ISSUER,
+      REVIEWER_JWT_AUDIENCE: AUDIENCE,
+    });
+    expect(code).to.equal(2);
+    expect(stderr).to.match(/REVIEWER_JWT_SECRET is not set/);
   });
 });
