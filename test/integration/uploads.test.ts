@@ -89,6 +89,7 @@ describe('uploads: limits, memory, retries (integration)', function () {
     expect(res.status, JSON.stringify(res.body)).to.equal(status);
     expect(res.body.error.code).to.equal(code);
     expect(res.body.error.details.retryAfterSeconds).to.be.a('number').within(1, 600);
+    expect(res.headers.get('retry-after')).to.equal(String(res.body.error.details.retryAfterSeconds));
   };
 
   it('does not charge unknown tokens to the address: a customer sharing it can still upload', async () => {
