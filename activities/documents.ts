@@ -11,7 +11,7 @@ import type { DocumentKind } from '../domain/order';
 import type { DocumentStatus, DuplicateMatch } from '../domain/check';
 import { DocumentModel } from '../models';
 import { keyRing } from '../lib/documentKeys';
-import { decryptBuffer, encryptBuffer, unwrapDataKey, type WrappedKey } from '../documents/envelope';
+import { decryptBufferOffThread, encryptBuffer, unwrapDataKey, type WrappedKey } from '../documents/envelope';
 import { getBlob, putBlob } from '../documents/storage';
 import { hammingDistance, phashBands, processImage } from '../documents/image';
 import { inspectPdf } from '../documents/pdf';
@@ -56,7 +56,7 @@ export function createDocumentActivities(config: Config) {
       const dataKey = unwrapDataKey(ring, doc.dataKey as WrappedKey);
       const ciphertext = await getBlob(db, `${doc._id}/original`);
       if (!ciphertext) return { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
-      const original = decryptBuffer(dataKey, { iv: doc.blobs.original.iv, tag: doc.blobs.original.tag!, ciphertext }, `${doc._id}:original`);
+      const original = await decryptBufferOffThread(dataKey, { iv: doc.blobs.original.iv, tag: doc.blobs.original.tag!, ciphertext }, `${doc._id}:original`);
 
       let update: Record<string, unknown>;
       let sha256: string;

@@ -63,6 +63,8 @@ const envSchema = z.object({
   ESCALATION_SLA: duration('24h'),
   RETENTION_SWEEP_INTERVAL: duration('1m'),
   CLAIM_LEASE: duration('15m'),
+  /** How long an upload waits for its check's workflow to take it before answering 503 (the file is kept). */
+  UPLOAD_CONFIRM_TIMEOUT: duration('15s'),
   WORKER_TASK_QUEUES: z.string().default('checks,documents'),
   WORKER_HEALTH_PORT: port.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -126,6 +128,7 @@ export interface Config {
   durations: Durations;
   /** `retentionSweepIntervalMs`: how often the checks worker's Schedule purges checks whose retention is due. */
   worker: { taskQueues: string[]; healthPort?: number; retentionSweepIntervalMs: number };
+  uploads: { confirmTimeoutMs: number };
   logLevel: string;
   /** Which secrets are development defaults (the banner prints those). */
   devSecrets: { serviceApiKey?: string; reviewerJwtSecret?: string };
@@ -371,6 +374,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       healthPort: e.WORKER_HEALTH_PORT,
       retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL,
     },
+    uploads: { confirmTimeoutMs: e.UPLOAD_CONFIRM_TIMEOUT },
     logLevel: e.LOG_LEVEL,
     devSecrets: {
       serviceApiKey: e.SERVICE_API_KEYS ? undefined : serviceApiKeys[0],

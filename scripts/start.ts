@@ -1,10 +1,15 @@
 /**
  * `npm start`: the whole product on one machine. Starts the embedded stack
- * (unless TEMPORAL_ADDRESS / MONGODB_URI point elsewhere), then the worker and
+ * (unless TEMPORAL_ADDRESS / MONGODB_URI point elsewhere), then the workers and
  * the API; prints where everything is; Ctrl-C stops all it started.
+ *
+ * Two worker processes, as in production: one for decisions (`checks`), one for
+ * image and PDF work (`documents`). A document then never shares an event loop,
+ * a thread pool or a crash with the decision path. WORKER_TASK_QUEUES, when set,
+ * runs one worker with exactly those queues instead.
  */
 import mongoose from 'mongoose';
-import { loadConfig, type Config } from '../config';
+import { loadConfig, taskQueues, type Config } from '../config';
 import { checkDocumentKeys } from '../lib/documentKeys';
 import { connectTemporalClient } from '../lib/temporal';
 import { startStack } from '../stack';
@@ -40,7 +45,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    services.push(await startService('worker', 'worker/main.ts', env, { logDir: stack.logDir, echo: true }));
+    if (process.env.WORKER_TASK_QUEUES) {
+      services.push(await startService('worker', 'worker/main.ts', env, { logDir: stack.logDir, echo: true }));
+    } else {
+      const started = await Promise.allSettled([
+        startService('worker', 'worker/main.ts', { ...env, WORKER_TASK_QUEUES: taskQueues.checks }, { logDir: stack.logDir, echo: true }),
+        startService('documents-worker', 'worker/main.ts', { ...env, WORKER_TASK_QUEUES: taskQueues.documents }, { logDir: stack.logDir, echo: true }),
+      ]);
+      for (const s of started) if (s.status === 'fulfilled') services.push(s.value); // stopped on failure, too
+      for (const s of started) if (s.status === 'rejected') throw s.reason;
+    }
     services.push(await startService('api', 'api/main.ts', env, { logDir: stack.logDir, echo: true }));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);

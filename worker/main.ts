@@ -3,7 +3,9 @@
  * queue, and document processing on `documents` (WORKER_TASK_QUEUES chooses;
  * one process can serve both). Several can run at once; Temporal spreads the work.
  */
+import { readdirSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig, taskQueues } from '../config';
@@ -20,6 +22,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set');
   if (!config.mongodbUri) throw new Error('MONGODB_URI is not set');
+  if (!config.worker.taskQueues.includes(taskQueues.checks)) yieldToDecisions();
 
   Runtime.install({
     logger: {
@@ -90,6 +93,29 @@ async function main(): Promise<void> {
     healthServer?.close();
     await connection.close();
     await disconnectDatabase();
+  }
+}
+
+/**
+ * A worker that only does document work (sharp, pdf.js) gives way to decisions on a shared
+ * machine: it lowers its CPU priority at start, so the checks worker, Temporal and the database
+ * win when the cores are busy, and documents use what is left. Linux priorities are per thread
+ * and inherited by new threads: every thread that already exists (V8's, libuv's pool that runs
+ * sharp) is lowered, and those started later (libvips, Temporal's core, pdf.js) inherit it.
+ * Lowering one's own priority needs no privilege.
+ */
+const DOCUMENTS_NICENESS = 10;
+function yieldToDecisions(): void {
+  try {
+    let threads: number[] = [0]; // 0: the calling thread, where /proc is not there
+    try {
+      threads = readdirSync('/proc/self/task').map(Number);
+    } catch {
+      // not Linux
+    }
+    for (const tid of threads) os.setPriority(tid, Math.max(os.getPriority(tid), DOCUMENTS_NICENESS));
+  } catch (error) {
+    logger.warn({ err: { message: (error as Error).message } }, 'cannot lower the documents worker priority');
   }
 }
 
