@@ -9,10 +9,11 @@ import { createWebhookActivities } from './webhooks';
 import { createNotifyActivities } from './notify';
 import { createDocumentActivities } from './documents';
 import { createAuditActivities } from './audit';
+import { blobStore } from '../documents/storage';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
-  const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir);
+  const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir, blobStore(config));
   return {
     ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (check, order) => readModel.recordDecision({ check, order })),
     ...readModel,

@@ -7,7 +7,6 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
-import mongoose from 'mongoose';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';
 import type { Config } from '../../config';
@@ -23,7 +22,7 @@ import { sniffType } from '../../documents/sniff';
 import { encryptBuffer, newDataKey } from '../../documents/envelope';
 import { readImageHeader } from '../../documents/image';
 import { isDocumentRejected } from '../../documents/errors';
-import { putBlob, deleteBlobs } from '../../documents/storage';
+import { blobStore } from '../../documents/storage';
 import { ApiError, invalidRequest } from '../errors';
 import { fixedWindowLimiter } from '../rateLimit';
 
@@ -43,6 +42,7 @@ interface TokenContext {
 export function verificationRouter(config: Config, temporal: Client): Router {
   const router = Router();
   const ring = keyRing(config);
+  const blobs = blobStore(config);
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 4, fieldSize: 256, fieldNameSize: 32, parts: 6, headerPairs: 50 },
@@ -115,10 +115,9 @@ export function verificationRouter(config: Config, temporal: Client): Router {
     const documentId = `doc_${randomBytes(12).toString('base64url')}`;
     const { dataKey, wrapped } = newDataKey(ring);
     const sealed = encryptBuffer(dataKey, file.buffer, `${documentId}:original`);
-    const db = mongoose.connection.db!;
     const uploadedAt = new Date();
     try {
-      await putBlob(db, `${documentId}/original`, sealed.ciphertext, { documentId });
+      await blobs.put(`${documentId}/original`, sealed.ciphertext);
       await DocumentModel.create({
         _id: documentId,
         checkId: context.checkId,
@@ -137,7 +136,7 @@ export function verificationRouter(config: Config, temporal: Client): Router {
         .executeUpdate(documentReceivedUpdate, { args: [{ documentId, kind: kind.data, round: context.round, uploadedAt: uploadedAt.toISOString() }] });
     } catch (error) {
       // Nothing half-written: the workflow did not take the document, so it is not kept.
-      await Promise.allSettled([deleteBlobs(db, documentId), DocumentModel.deleteOne({ _id: documentId })]);
+      await Promise.allSettled([blobs.deleteDocument(documentId), DocumentModel.deleteOne({ _id: documentId })]);
       throw fromWorkflowRefusal(error);
     }
     res.status(202).json({ documentId, kind: kind.data, status: 'processing' });
