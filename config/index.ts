@@ -37,7 +37,7 @@ const envSchema = z.object({
   BLOB_DIR: z.string().min(1).optional(),
   /** Document blobs in this S3-compatible bucket (production); credentials from the AWS SDK's chain. */
   S3_BUCKET: z.string().min(1).optional(),
-  S3_ENDPOINT: z.url().optional(),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://minio:9000' }).optional(),
   S3_REGION: z.string().min(1).default('us-east-1'),
   S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
@@ -310,7 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // Files under DATA_DIR serve one machine; production's API replicas and workers share S3. A
   // single-box production that wants files says so with BLOB_DIR.
   if (production && !e.S3_BUCKET && !e.BLOB_DIR && !refused.has('S3_BUCKET') && !refused.has('BLOB_DIR')) {
-    problems.push('S3_BUCKET: required in production (or BLOB_DIR, for API and workers on one machine)');
+    problems.push('S3_BUCKET (or BLOB_DIR): required in production');
   }
 
   let documentKey: Buffer | undefined;
