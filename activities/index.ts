@@ -11,10 +11,11 @@ import { createDocumentActivities } from './documents';
 import { createAuditActivities } from './audit';
 import { createRetentionActivities } from './retention';
 import { createEscalationActivities } from './escalation';
+import { blobStore } from '../documents/storage';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
-  const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir);
+  const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir, blobStore(config));
   return {
     ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (decision) => readModel.recordDecision(decision)),
     ...readModel,

@@ -2,10 +2,9 @@
 import type { CheckState, TimelineEntry } from '../domain/check';
 import { fulfilmentOf, isFinal } from '../domain/check';
 import type { Order } from '../domain/order';
-import mongoose from 'mongoose';
 import { CheckModel, DocumentModel, QueueEntryModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
 import { openStatuses, queueFields } from '../models/queueEntry';
-import { deleteBlobs } from '../documents/storage';
+import type { BlobStore } from '../documents/storage';
 import { tokenHash, verificationToken } from '../lib/crypto';
 import { purgeAuditText } from './audit';
 import { deleteOutboxMessages } from './notify';
@@ -23,8 +22,11 @@ export interface Projection {
   webhookSequence?: number;
 }
 
-/** `outboxDir`: where e-mails are written without SMTP (the purge deletes a check's messages there). */
-export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string) {
+/**
+ * `outboxDir`: where e-mails are written without SMTP (the purge deletes a check's messages there);
+ * `blobs`: where documents' bytes are (the purge deletes them).
+ */
+export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string, blobs: BlobStore) {
   /**
      * Writes one version of the check. The workflow sends versions in order, one
      * at a time; the `version` guard also drops a late retry of an older one.
@@ -140,7 +142,7 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
         { _id: d._id },
         { $unset: { dataKey: 1, blobs: 1, sha256: 1, phash: 1, phashBands: 1, size: 1, width: 1, height: 1, pages: 1, quality: 1 }, $set: { shreddedAt: new Date() } },
       );
-      await deleteBlobs(mongoose.connection.db!, d._id);
+      await blobs.deleteDocument(d._id);
     }
     await VerificationModel.deleteMany({ checkId });
     await VelocityEventModel.deleteOne({ _id: orderId });

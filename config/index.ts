@@ -33,6 +33,13 @@ const envSchema = z.object({
   PORT: port.default(3000),
   PUBLIC_URL: z.url().optional(),
   DATA_DIR: z.string().default('./data'),
+  /** Document blobs as files (one machine); default DATA_DIR/blobs. Ignored when S3_BUCKET is set. */
+  BLOB_DIR: z.string().min(1).optional(),
+  /** Document blobs in this S3-compatible bucket (production); credentials from the AWS SDK's chain. */
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://minio:9000' }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   MONGODB_URI: z.string().min(1).optional(),
@@ -95,11 +102,17 @@ export interface Durations {
 /** Express's `trust proxy` value: all or nothing, a hop count, or addresses, subnets and presets. */
 export type TrustProxy = boolean | number | string[];
 
+/** Where document blobs live (documents/storage.ts). */
+export type BlobSettings =
+  | { kind: 'filesystem'; dir: string }
+  | { kind: 's3'; bucket: string; endpoint?: string; region: string; forcePathStyle: boolean };
+
 export interface Config {
   production: boolean;
   port: number;
   publicUrl: string;
   dataDir: string;
+  blobs: BlobSettings;
   temporal: { address?: string; namespace: string };
   mongodbUri?: string;
   serviceApiKeys: string[];
@@ -302,6 +315,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (value && secretBytes(value).length < 16) problems.push(`${name}: must be at least 16 bytes`);
   }
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET: required when WEBHOOK_URL is set');
+  // Files under DATA_DIR serve one machine; production's API replicas and workers share S3. A
+  // single-box production that wants files says so with BLOB_DIR.
+  if (production && !e.S3_BUCKET && !e.BLOB_DIR && !refused.has('S3_BUCKET') && !refused.has('BLOB_DIR')) {
+    problems.push('S3_BUCKET (or BLOB_DIR): required in production');
+  }
 
   let documentKey: Buffer | undefined;
   if (e.DOCUMENT_KEY !== undefined) {
@@ -344,6 +362,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     dataDir,
+    blobs: e.S3_BUCKET
+      ? { kind: 's3', bucket: e.S3_BUCKET, endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' }
+      : { kind: 'filesystem', dir: path.resolve(e.BLOB_DIR ?? path.join(dataDir, 'blobs')) },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
     mongodbUri: e.MONGODB_URI,
     serviceApiKeys,

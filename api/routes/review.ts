@@ -6,7 +6,6 @@
  */
 import path from 'node:path';
 import { Router } from 'express';
-import mongoose from 'mongoose';
 import { z } from 'zod';
 import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { Config } from '../../config';
@@ -22,7 +21,7 @@ import { isNotFound } from '../storedChecks';
 import { claimUpdate, decideUpdate, stateQuery } from '../../workflows/messages';
 import { fromWorkflowRefusal } from '../workflowErrors';
 import { decryptBuffer, unwrapDataKey } from '../../documents/envelope';
-import { getBlob } from '../../documents/storage';
+import { blobStore } from '../../documents/storage';
 import { requireReviewer, type Reviewer } from '../reviewerAuth';
 import { ApiError, invalidRequest, notFound } from '../errors';
 import { webRoot } from './verification';
@@ -45,6 +44,7 @@ export const reviewerSelfSchema = z.object({
 export function reviewRouter(config: Config, temporal: Client): Router {
   const router = Router();
   const ring = keyRing(config);
+  const blobs = blobStore(config);
   router.use('/v1/review', requireReviewer({ secret: config.reviewerJwtSecret, identityProvider: config.reviewerIdentityProvider }, 'reviewer'));
   const me = (res: { locals: Record<string, unknown> }) => res.locals.reviewer as Reviewer;
 
@@ -178,7 +178,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
       action: 'document.viewed',
       detail: { documentId: doc._id, variant },
     });
-    const ciphertext = await getBlob(mongoose.connection.db!, `${doc._id}/${variant}`);
+    const ciphertext = await blobs.get(`${doc._id}/${variant}`);
     if (!ciphertext) throw notFound('document content');
     const plain = decryptBuffer(unwrapDataKey(ring, doc.dataKey), { iv: blob.iv, tag: blob.tag!, ciphertext }, `${doc._id}:${variant}`);
     res.setHeader('Content-Type', blob.contentType ?? (variant === 'original' ? doc.contentType : 'image/jpeg'));

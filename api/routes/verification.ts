@@ -27,7 +27,6 @@ import { createHmac, randomBytes, webcrypto } from 'node:crypto';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
-import mongoose from 'mongoose';
 import { z } from 'zod';
 import { ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { Config } from '../../config';
@@ -44,7 +43,7 @@ import { sniffType } from '../../documents/sniff';
 import { encryptBuffer, newDataKey } from '../../documents/envelope';
 import { readImageHeader } from '../../documents/image';
 import { isDocumentRejected } from '../../documents/errors';
-import { putBlob, deleteBlobs } from '../../documents/storage';
+import { blobStore } from '../../documents/storage';
 import { ApiError, invalidRequest } from '../errors';
 import { fixedWindowLimiter } from '../rateLimit';
 import { currentCheck } from '../storedChecks';
@@ -80,6 +79,7 @@ function isDefiniteRefusal(error: unknown): boolean {
 export function verificationRouter(config: Config, temporal: Client): Router {
   const router = Router();
   const ring = keyRing(config);
+  const blobs = blobStore(config);
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 4, fieldSize: 256, fieldNameSize: 32, parts: 6, headerPairs: 50 },
@@ -193,7 +193,7 @@ export function verificationRouter(config: Config, temporal: Client): Router {
     const { dataKey, wrapped } = newDataKey(ring);
     const sealed = encryptBuffer(dataKey, file.buffer, `${documentId}:original`);
     try {
-      await putBlob(mongoose.connection.db!, `${documentId}/original`, sealed.ciphertext, { documentId });
+      await blobs.put(`${documentId}/original`, sealed.ciphertext);
       await DocumentModel.create({
         _id: documentId,
         checkId: context.checkId,
@@ -249,7 +249,7 @@ export function verificationRouter(config: Config, temporal: Client): Router {
   }
 
   async function discard(documentId: string): Promise<void> {
-    await Promise.allSettled([deleteBlobs(mongoose.connection.db!, documentId), DocumentModel.deleteOne({ _id: documentId })]);
+    await Promise.allSettled([blobs.deleteDocument(documentId), DocumentModel.deleteOne({ _id: documentId })]);
   }
 
   router.get('/verify/:token', (_req, res) => {
