@@ -437,10 +437,9 @@ describe('scoring features', () => {
     for (const secret of pii(full)) expect(json).to.not.include(secret);
   });
 
-  it('velocity counts are flattened per dimension and window', () => {
+  it('velocity counts are kept per dimension and window', () => {
     const f = extractFeatures(withVelocity('shippingAddress', 2, 7));
-    expect(f.velocityShippingAddressHour).to.equal(2);
-    expect(f.velocityShippingAddressDay).to.equal(7);
-    expect(f.velocityCardHour).to.equal(0);
+    expect(f.velocity.shippingAddress).to.deep.equal({ hour: 2, day: 7, saturated: false });
+    expect(f.velocity.card.hour).to.equal(0);
   });
 });
