@@ -21,11 +21,12 @@ import {
   listHitNames,
   outcomeDimensions,
   velocityDimensions,
+  dimensionLabels,
   type ScoreInput,
   type VelocityDimension,
   type WindowCounts,
 } from './types';
-import { saturated } from './velocity';
+import { VELOCITY_CAP, saturated } from './velocity';
 
 type Payment = NonNullable<Order['payment']>;
 export type CheckResult = NonNullable<Payment['avsResult']>;
@@ -42,17 +43,21 @@ export const riskyCategoryNames = ['gift cards', 'electronics', 'jewelry and wat
 const payment = paymentSchema.shape;
 const country = () => z.string().regex(/^[A-Z]{2}$/).nullable();
 const count = () => z.number().int().min(0);
-const perDimension = <T extends z.ZodType>(dims: readonly string[], value: () => T, what: string) =>
-  z.object(Object.fromEntries(dims.map((d) => [d, value().describe(`${what} (${d})`)])) as Record<string, T>);
+const priorCounts = (outcome: string) =>
+  z.object(
+    Object.fromEntries(
+      outcomeDimensions.map((d) => [d, count().describe(`earlier orders with this ${dimensionLabels[d]} marked ${outcome}`)]),
+    ) as Record<(typeof outcomeDimensions)[number], ReturnType<typeof count>>,
+  );
 
 const windowSchema = (d: VelocityDimension) =>
-  z
-    .object({
-      hour: count().describe(`earlier orders with this ${d} in the last hour (this order not included)`),
-      day: count().describe(`earlier orders with this ${d} in the last day`),
-      saturated: z.boolean().describe(`the ${d}'s history reached the read cap: hour and day mean "that many or more"`),
-    })
-    .describe(`velocity of the ${d}`);
+  z.object({
+    hour: count().describe(`earlier orders with this ${dimensionLabels[d]} in the last hour (this order not included)`),
+    day: count().describe(`earlier orders with this ${dimensionLabels[d]} in the last day`),
+    saturated: z
+      .boolean()
+      .describe(`this ${dimensionLabels[d]}'s history reached the read cap (${VELOCITY_CAP}): hour and day mean "that many or more"`),
+  });
 
 /**
  * The features record, declared once: its TypeScript type, the field list of
@@ -112,8 +117,8 @@ export const featuresSchema = z.object({
   // --- lists, outcomes & completeness ---------------------------------------------
   blocklistHits: z.array(z.enum(velocityDimensions)).describe("what of this order is on the block list (types, never values)"),
   allowlistHits: z.array(z.enum(listHitNames)).describe("what of this order is on the allow list (types, never values)"),
-  priorChargeback: perDimension(outcomeDimensions, count, 'earlier orders sharing this identifier marked chargeback'),
-  priorFraud: perDimension(outcomeDimensions, count, 'earlier orders sharing this identifier marked fraud_confirmed'),
+  priorChargeback: priorCounts('chargeback'),
+  priorFraud: priorCounts('fraud_confirmed'),
   missingData: z.array(z.enum(dataGroups)).describe('optional data groups absent from the order'),
 });
 
@@ -235,7 +240,7 @@ function addressesDiffer(a: Address | undefined, b: Address | undefined): boolea
 
 const windowOf = (w: WindowCounts): Features['velocity']['card'] => ({ hour: w.hour, day: w.day, saturated: saturated(w) });
 
-const priorCounts = (input: ScoreInput, kind: 'chargeback' | 'fraudConfirmed'): Features['priorChargeback'] => ({
+const priorOf = (input: ScoreInput, kind: 'chargeback' | 'fraudConfirmed'): Features['priorChargeback'] => ({
   card: input.priorOutcomes?.card?.[kind] ?? 0,
   email: input.priorOutcomes?.email?.[kind] ?? 0,
   device: input.priorOutcomes?.device?.[kind] ?? 0,
@@ -346,8 +351,8 @@ export function extractFeatures(input: ScoreInput): Features {
 
     blocklistHits: [...new Set(input.blocklistHits)].sort(),
     allowlistHits: [...new Set(input.allowlistHits ?? [])].sort(),
-    priorChargeback: priorCounts(input, 'chargeback'),
-    priorFraud: priorCounts(input, 'fraudConfirmed'),
+    priorChargeback: priorOf(input, 'chargeback'),
+    priorFraud: priorOf(input, 'fraudConfirmed'),
     missingData,
   };
 }

@@ -25,6 +25,21 @@ export interface VelocityCounts {
 export type VelocityDimension = keyof VelocityCounts;
 export const velocityDimensions = ['card', 'email', 'device', 'ip', 'shippingAddress'] as const satisfies readonly VelocityDimension[];
 
+/** How reasons name a dimension or a list type to people (never its value). */
+export const dimensionLabels: Record<VelocityDimension | ListType, string> = {
+  card: 'card',
+  email: 'email address',
+  device: 'device',
+  ip: 'IP address',
+  shippingAddress: 'shipping address',
+  email_domain: 'email domain',
+  card_fingerprint: 'card',
+  card_bin: 'card BIN',
+  phone: 'phone number',
+  customer_id: 'customer account',
+  shipping_address: 'shipping address',
+};
+
 /** The types of entries of the block and allow lists (API.md, "Lists"). */
 export const listTypes = [
   'email',
