@@ -27,7 +27,7 @@
 import { documentKinds, type DocumentKind } from '../domain/kinds';
 import type { Order } from '../domain/order';
 import { extractFeatures, type Features } from './features';
-import { fieldSpec, getterOf, orderFacts, type FieldContext, type OrderFacts } from './fields';
+import { anyOf, fieldSpec, getterOf, orderFacts, type FieldContext, type Getter, type OrderFacts } from './fields';
 import { defaultPolicy, type BandRange, type Condition, type Op, type Policy, type RuleData, type RulesetData, type Scalar } from './rulesetSchema';
 import { compileTemplate, type Template } from './templates';
 import type { Action, Band, Reason, RiskAssessment, ScoreInput } from './types';
@@ -110,29 +110,91 @@ function compileCondition(c: Condition): Predicate {
   }
   const spec = fieldSpec(c.field);
   if (!spec) throw new Error(`unknown field ${c.field}`);
-  const get = getterOf(spec);
-  if (c.op === 'exists') {
-    const wanted = c.value !== false;
-    if (spec.field.list) return (ctx) => ((get(ctx) as unknown[]).length > 0) === wanted;
-    return (ctx) => {
-      const v = get(ctx);
-      return (v !== undefined && v !== null) === wanted;
-    };
-  }
-  const test = valueTest(c.op, c.value);
   if (spec.field.list) {
-    return (ctx) => {
-      for (const v of get(ctx) as unknown[]) if (test(v)) return true;
-      return false;
-    };
+    const any = anyOf(spec);
+    if (c.op === 'exists') {
+      const wanted = c.value !== false;
+      return (ctx) => any(ctx, present) === wanted;
+    }
+    const test = valueTest(c.op, c.value);
+    return (ctx) => any(ctx, test);
   }
-  return (ctx) => {
-    const v = get(ctx);
-    return v !== undefined && v !== null && test(v);
-  };
+  return leaf(getterOf(spec), c.op, c.value);
 }
 
-/** A test of one present value. */
+const present = (): boolean => true;
+
+/**
+ * A comparison on a single-valued field, the test written into the closure (one call
+ * per comparison on the hot path). An absent value (undefined or null) fails every
+ * test: `value` is never null, and the typeof checks keep null out of < and >.
+ */
+function leaf(get: Getter, op: Op, value: Scalar | Scalar[] | undefined): Predicate {
+  switch (op) {
+    case 'exists': {
+      const wanted = value !== false;
+      return (ctx) => {
+        const v = get(ctx);
+        return (v !== undefined && v !== null) === wanted;
+      };
+    }
+    case 'eq':
+      return (ctx) => get(ctx) === value;
+    case 'ne':
+      return (ctx) => {
+        const v = get(ctx);
+        return v !== undefined && v !== null && v !== value;
+      };
+    case 'gt': {
+      const n = value as number;
+      return (ctx) => {
+        const v = get(ctx);
+        return typeof v === 'number' && v > n;
+      };
+    }
+    case 'gte': {
+      const n = value as number;
+      return (ctx) => {
+        const v = get(ctx);
+        return typeof v === 'number' && v >= n;
+      };
+    }
+    case 'lt': {
+      const n = value as number;
+      return (ctx) => {
+        const v = get(ctx);
+        return typeof v === 'number' && v < n;
+      };
+    }
+    case 'lte': {
+      const n = value as number;
+      return (ctx) => {
+        const v = get(ctx);
+        return typeof v === 'number' && v <= n;
+      };
+    }
+    case 'in': {
+      const set = new Set(value as Scalar[]);
+      return (ctx) => set.has(get(ctx) as Scalar);
+    }
+    case 'not_in': {
+      const set = new Set(value as Scalar[]);
+      return (ctx) => {
+        const v = get(ctx);
+        return v !== undefined && v !== null && !set.has(v as Scalar);
+      };
+    }
+    case 'contains': {
+      const needle = String(value).toLowerCase();
+      return (ctx) => {
+        const v = get(ctx);
+        return typeof v === 'string' && v.toLowerCase().includes(needle);
+      };
+    }
+  }
+}
+
+/** A test of one present value of a list. */
 function valueTest(op: Exclude<Op, 'exists'>, value: Scalar | Scalar[] | undefined): (v: unknown) => boolean {
   switch (op) {
     case 'eq':

@@ -180,34 +180,51 @@ export function unavailableField(path: string): string | undefined {
 /** A reader of one field: a single value (or undefined), or every value of a list field. */
 export type Getter = (ctx: FieldContext) => unknown;
 
+/** Whether `test` holds for any present value of a list field (no array is built). */
+export type AnyOf = (ctx: FieldContext, test: (v: unknown) => boolean) => boolean;
+
+const keysOf = (steps: readonly Step[]): string[] => steps.map((s) => (s as { key: string }).key);
+
 /**
  * Compiles a field's path into a reader. A single-valued field answers its value or
  * undefined; a list field answers an array of its present values (empty when none).
  */
 export function getterOf(spec: FieldSpec): Getter {
   const steps = spec.steps;
-  const fanOut = steps.findIndex((s) => 'each' in s);
-  const counted = steps.some((s) => 'count' in s);
-  const keysUntil = (end: number): string[] => steps.slice(0, end).map((s) => (s as { key: string }).key);
-  if (counted) {
-    const path = keysUntil(steps.length - 1);
+  if (steps.some((s) => 'count' in s)) {
+    const path = keysOf(steps.slice(0, -1));
     return (ctx) => {
       const list = follow(ctx, path);
       return Array.isArray(list) ? list.length : 0;
     };
   }
-  if (fanOut < 0) return pathReader(keysUntil(steps.length));
-  const head = keysUntil(fanOut);
-  const tail = steps.slice(fanOut + 1).map((s) => (s as { key: string }).key);
+  if (!spec.field.list) return pathReader(keysOf(steps));
+  const any = anyOf(spec);
   return (ctx) => {
-    const list = follow(ctx, head);
-    if (!Array.isArray(list)) return [];
     const out: unknown[] = [];
-    for (const element of list) {
-      const value = tail.length === 0 ? element : follow(element, tail);
-      if (value !== undefined && value !== null) out.push(value);
-    }
+    any(ctx, (v) => {
+      out.push(v);
+      return false;
+    });
     return out;
+  };
+}
+
+/** For a list field: a test over its present values, stopping at the first that passes. */
+export function anyOf(spec: FieldSpec): AnyOf {
+  const fanOut = spec.steps.findIndex((s) => 'each' in s);
+  if (fanOut < 0) throw new Error(`${spec.field.path} is not a list`);
+  const head = pathReader(keysOf(spec.steps.slice(0, fanOut)));
+  const tail = keysOf(spec.steps.slice(fanOut + 1));
+  const [key] = tail;
+  return (ctx, test) => {
+    const list = head(ctx);
+    if (!Array.isArray(list)) return false;
+    for (const element of list) {
+      const v = tail.length === 0 ? element : tail.length === 1 ? (element as Record<string, unknown> | null)?.[key] : follow(element, tail);
+      if (v !== undefined && v !== null && test(v)) return true;
+    }
+    return false;
   };
 }
 
@@ -221,7 +238,7 @@ function follow(from: unknown, keys: readonly string[]): unknown {
 }
 
 /** Specialised readers for the common depths: evaluation is on every check's path. */
-function pathReader(keys: string[]): Getter {
+export function pathReader(keys: string[]): Getter {
   const [a, b, c, d] = keys;
   type O = Record<string, Record<string, Record<string, Record<string, unknown> | undefined> | undefined> | undefined>;
   switch (keys.length) {
