@@ -6,6 +6,7 @@ import { checkDocumentKeys } from '../lib/documentKeys';
 import { logger } from '../lib/logger';
 import { reportFatal } from '../lib/fatal';
 import { createApp } from './app';
+import { clientErrorHandler, expectationHandler } from './errors';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -18,6 +19,8 @@ async function main(): Promise<void> {
     logger.info({ port: config.port }, 'api listening');
     process.send?.({ ready: true });
   });
+  server.on('clientError', clientErrorHandler);
+  server.on('checkExpectation', expectationHandler);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 120_000;
   const shutdown = () => {

@@ -11,6 +11,9 @@ import { parentPort, workerData } from 'node:worker_threads';
 
 const pdfjs = await import(workerData.pdfjsUrl);
 
+// pdf.js 6 answers with Maps where 5 answered with plain objects.
+const count = (found) => (found ? (found instanceof Map ? found.size : Object.keys(found).length) : 0);
+
 async function inspect(data, maxPages) {
   const task = pdfjs.getDocument({
     data,
@@ -42,16 +45,16 @@ async function inspect(data, maxPages) {
 
     const scripted = [];
     const attachments = [];
-    if (await doc.getJSActions()) scripted.push('document JavaScript (names tree, OpenAction or AA)');
+    if (count(await doc.getJSActions()) > 0) scripted.push('document JavaScript (names tree, OpenAction or AA)');
     if (await doc.hasJSActions()) scripted.push('form field JavaScript');
     const files = await doc.getAttachments();
-    if (files && Object.keys(files).length > 0) attachments.push('EmbeddedFiles');
+    if (count(files) > 0) attachments.push('EmbeddedFiles');
     for (let i = 1; i <= pages; i++) {
       const page = await doc.getPage(i);
       const pageJs = await page.getJSActions();
-      if (pageJs && Object.keys(pageJs).length > 0) scripted.push(`page ${i} actions`);
+      if (count(pageJs) > 0) scripted.push(`page ${i} actions`);
       for (const annot of await page.getAnnotations({ intent: 'any' })) {
-        if (annot.actions && Object.keys(annot.actions).length > 0) scripted.push(`page ${i} annotation actions`);
+        if (count(annot.actions) > 0) scripted.push(`page ${i} annotation actions`);
         if (annot.annotationType === pdfjs.AnnotationType.FILEATTACHMENT || annot.attachment) {
           attachments.push(`page ${i} file attachment`);
         }

@@ -13,6 +13,7 @@ import { logger } from '../lib/logger';
 import { dataConverter } from '../lib/payloadCodec';
 import { checkDocumentKeys } from '../lib/documentKeys';
 import { reportFatal } from '../lib/fatal';
+import { workflowSource } from './workflowSource';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -46,7 +47,7 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         taskQueue: taskQueues.checks,
         dataConverter: converter,
-        workflowsPath: require.resolve('../workflows'),
+        ...workflowSource(),
         activities,
         maxCachedWorkflows: 2000,
       }),

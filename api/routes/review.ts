@@ -12,7 +12,7 @@ import type { Client } from '@temporalio/client';
 import type { Config } from '../../config';
 import { allowedActions, fulfilmentOf, reviewActions, statuses, type CheckState } from '../../domain/check';
 import { documentKinds } from '../../domain/order';
-import { can, type Role } from '../../domain/roles';
+import { can, permissionNames, roles, type Role } from '../../domain/roles';
 import { appendAudit, auditTrail } from '../../activities/audit';
 import { keyRing } from '../../lib/documentKeys';
 import { workflowIdFor } from '../../lib/temporal';
@@ -33,6 +33,12 @@ export const decisionSchema = z.object({
 });
 const checkIdSchema = z.string().regex(/^chk_[A-Za-z0-9_-]{1,40}$/, 'not a check id');
 const variantSchema = z.enum(['preview', 'thumbnail', 'original']).default('preview');
+/** GET /v1/review/me: who the token is and every permission its role holds (domain/roles.ts decides). */
+export const reviewerSelfSchema = z.object({
+  id: z.string(),
+  role: z.enum(roles),
+  permissions: z.array(z.enum(permissionNames)),
+});
 
 export function reviewRouter(config: Config, temporal: Client): Router {
   const router = Router();
@@ -43,6 +49,14 @@ export function reviewRouter(config: Config, temporal: Client): Router {
   const permit = (role: Role, permission: Parameters<typeof can>[1]) => {
     if (!can(role, permission)) throw new ApiError(403, 'forbidden', `your role (${role}) may not ${permission.replace('.', ' ')}`);
   };
+
+  // The console asks this instead of knowing the role rules itself.
+  router.get('/v1/review/me', (_req, res) => {
+    const { id, role } = me(res);
+    const self: z.infer<typeof reviewerSelfSchema> = { id, role, permissions: permissionNames.filter((p) => can(role, p)) };
+    res.setHeader('Cache-Control', 'no-store');
+    res.json(self);
+  });
 
   router.get('/v1/review/cases', async (req, res) => {
     const query = queueQuerySchema.safeParse(req.query);

@@ -3,6 +3,10 @@
  * (PostgreSQL + FerretDB + Temporal dev server) on free ports in a temporary
  * DATA_DIR, a webhook receiver, one worker and one API as child processes.
  * Tests talk to them over HTTP only. Stopped by the root `afterAll` hook.
+ *
+ * Crash tests (test/chaos/) start their own with `startHarness({ durable: true })`:
+ * crash-safe servers they may kill (`stack.servers.<name>.kill()` / `.restart()`),
+ * and `restartApi` / `restartWorker` / `restartDocumentsWorker` for our processes.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -105,6 +109,13 @@ export class WebhookReceiver {
   }
 }
 
+export interface HarnessOptions {
+  /** Crash-safe servers (fsync and synchronous commit on) for tests that kill them; default: ephemeral. */
+  durable?: boolean;
+  /** Settings for every process of this harness (e.g. a short UPLOAD_DEADLINE). */
+  env?: NodeJS.ProcessEnv;
+}
+
 export interface Harness {
   baseUrl: string;
   serviceKey: string;
@@ -124,19 +135,53 @@ export interface Harness {
   startDocumentsWorker(): Promise<void>;
   /** A reviewer token signed with the test REVIEWER_JWT_SECRET. */
   token(sub: string, role: Role): Promise<string>;
+  /** The main API process (at `baseUrl`). */
+  readonly api: Service;
+  /** Kills the main API (SIGKILL unless told otherwise) and starts it again on the same port. */
+  restartApi(signal?: NodeJS.Signals): Promise<Service>;
+  /** The documents worker process. */
+  readonly documentsWorker: Service;
+  /** Kills the documents worker (SIGKILL) and starts a new one. */
+  restartDocumentsWorker(): Promise<Service>;
+  /** Another worker process on the same servers (`queues`: WORKER_TASK_QUEUES); stopped with the harness. */
+  startWorker(queues: string, env?: NodeJS.ProcessEnv): Promise<Service>;
+  /** Stops every process and server of this harness and deletes its DATA_DIR (idempotent). */
+  stop(): Promise<void>;
 }
 
 let harness: Promise<Harness> | undefined;
 const cleanups: (() => Promise<void>)[] = [];
 
 export function getHarness(): Promise<Harness> {
-  harness ??= start();
+  harness ??= startHarness().then((h) => {
+    cleanups.push(() => h.stop());
+    return h;
+  });
   return harness;
 }
 
-async function start(): Promise<Harness> {
+/** A harness of its own (its own stack, processes and DATA_DIR); the caller stops it. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const cleanups: (() => Promise<void>)[] = [];
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    })());
+  try {
+    return await startProcesses(options, cleanups, stop);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startProcesses(options: HarnessOptions, cleanups: (() => Promise<void>)[], stop: () => Promise<void>): Promise<Harness> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fraud-engine-test-'));
-  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  // KEEP_TEST_DATA=1 keeps DATA_DIR (the processes' logs are in its logs/) to look into a failure.
+  cleanups.push(async () =>
+    process.env.KEEP_TEST_DATA ? void process.stderr.write(`test data and logs kept in ${dataDir}\n`) : rmSync(dataDir, { recursive: true, force: true }),
+  );
   const webhooks = new WebhookReceiver();
   await webhooks.start();
   cleanups.push(() => webhooks.stop());
@@ -147,7 +192,8 @@ async function start(): Promise<Harness> {
 
   const stack = await startStack({
     dataDir,
-    ephemeral: true,
+    ephemeral: !options.durable,
+    headless: true,
     ports: { postgres: await freePort(), mongo: await freePort(), temporal: await freePort() },
   });
   cleanups.push(() => stack.stop());
@@ -171,6 +217,7 @@ async function start(): Promise<Harness> {
     LOG_LEVEL: 'warn',
   };
 
+  Object.assign(env, options.env);
   const checksEnv = { ...env, WORKER_TASK_QUEUES: 'checks' };
   const documentsEnv = { ...env, WORKER_TASK_QUEUES: 'documents' };
   let [worker, documentsWorker] = await Promise.all([
@@ -189,7 +236,7 @@ async function start(): Promise<Harness> {
     services.push(service);
     return { baseUrl: `http://127.0.0.1:${port}`, service };
   };
-  const main = await startApi({}, mainPort);
+  let main = await startApi({}, mainPort);
 
   return {
     baseUrl: main.baseUrl,
@@ -217,6 +264,29 @@ async function start(): Promise<Harness> {
       documentsWorker = await startService('documents-worker', 'worker/main.ts', documentsEnv, { logDir: stack.logDir });
     },
     token: (sub: string, role: Role) => signReviewerToken(reviewerSecret, { sub, role, expiresIn: '1h' }),
+    get api() {
+      return main.service;
+    },
+    async restartApi(signal: NodeJS.Signals = 'SIGKILL') {
+      await main.service.stop(signal);
+      main = await startApi({}, mainPort);
+      return main.service;
+    },
+    get documentsWorker() {
+      return documentsWorker;
+    },
+    async restartDocumentsWorker() {
+      await documentsWorker.stop('SIGKILL');
+      documentsWorker = await startService('documents-worker', 'worker/main.ts', documentsEnv, { logDir: stack.logDir });
+      return documentsWorker;
+    },
+    async startWorker(queues: string, extra: NodeJS.ProcessEnv = {}) {
+      const name = `worker-${queues.replace(/\W+/g, '-')}-${services.length + 1}`;
+      const service = await startService(name, 'worker/main.ts', { ...env, ...extra, WORKER_TASK_QUEUES: queues }, { logDir: stack.logDir });
+      services.push(service);
+      return service;
+    },
+    stop,
   };
 }
 
