@@ -193,7 +193,7 @@ const rules: RuleData[] = [
     points: 10,
     requests: ['identity'],
     when: atLeast('order.amount', limits.highAmount),
-    detail: `order total {order.amount|money} (>= ${limits.highAmount})`,
+    detail: `order total {order.amount|money} (at least {${limits.highAmount}|money})`,
   },
   {
     code: 'VERY_HIGH_VALUE',
@@ -201,7 +201,7 @@ const rules: RuleData[] = [
     points: 10,
     requests: ['identity'],
     when: atLeast('order.amount', limits.veryHighAmount),
-    detail: `order total {order.amount|money} (>= ${limits.veryHighAmount})`,
+    detail: `order total {order.amount|money} (at least {${limits.veryHighAmount}|money})`,
   },
   {
     code: 'FIRST_ORDER_HIGH_VALUE',
@@ -209,7 +209,7 @@ const rules: RuleData[] = [
     points: 10,
     requests: ['identity'],
     when: all(is(f('previousOrders'), 0), atLeast('order.amount', limits.firstOrderAmount)),
-    detail: `first order, total {order.amount|money} (>= ${limits.firstOrderAmount})`,
+    detail: `first order, total {order.amount|money} (at least {${limits.firstOrderAmount}|money})`,
   },
   {
     code: 'RISKY_CATEGORY',

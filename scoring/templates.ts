@@ -9,7 +9,7 @@
  * optionally `|formatter` or `|formatter:argument`:
  *
  *   (none)       null or absent → "unknown"; a list → "a, b"; true/false → "yes"/"no"
- *   money        minor units of the order's currency as money
+ *   money        minor units of the order's currency as money (formatMoney: "$1,899.00")
  *   count:noun   "1 noun", "3 nouns" (absent counts as 0)
  *   ago          days → "today", "1 day ago", "12 days ago"
  *   words        "not_enrolled" → "not enrolled"
@@ -20,11 +20,7 @@
  */
 import { dimensionLabels } from './types';
 import { fieldSpec, getterOf, unavailableField, type FieldContext, type FieldType } from './fields';
-
-/** Money for people. The one place reason details render an amount. */
-export function formatMoney(minor: number, currency: string): string {
-  return `${minor} ${currency} minor units`;
-}
+import { formatMoney } from './money';
 
 const plural = (n: number, noun: string): string => `${n} ${noun}${n === 1 ? '' : 's'}`;
 

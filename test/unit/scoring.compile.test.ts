@@ -202,7 +202,7 @@ describe('detail templates', () => {
     input.order.customer.accountCreatedAt = NOW;
     input.order.payment!.threeDSecure = 'not_enrolled';
     input.velocity = { ...emptyVelocity(), card: { hour: 1, day: 4 } };
-    expect(detail('{order.amount|money} and {50000|money}', input)).to.equal('12999 USD minor units and 50000 USD minor units');
+    expect(detail('{order.amount|money} and {50000|money}', input)).to.equal('$129.99 and $500.00');
     expect(detail('{feature.velocity.card.hour|count:earlier order}, {feature.velocity.card.day|count:earlier order}', input)).to.equal('1 earlier order, 4 earlier orders');
     expect(detail('created {feature.accountAgeDays|ago}', input)).to.equal('created today');
     expect(detail('3-D Secure {order.payment.threeDSecure|words}', input)).to.equal('3-D Secure not enrolled');
