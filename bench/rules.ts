@@ -18,7 +18,7 @@ import os from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { backtest, comparison, decisionRecord, rescore, type RecordedCheck } from '../scoring/backtest';
 import { compileRuleset } from '../scoring/compile';
-import { defaultRuleset } from '../scoring/defaultRuleset';
+import { ruleset as defaultRuleset } from '../scoring/rules';
 import { extractFeatures } from '../scoring/features';
 import type { RulesetData } from '../scoring/rulesetSchema';
 import { validateRuleset } from '../scoring/validate';

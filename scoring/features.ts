@@ -115,7 +115,7 @@ export const featuresSchema = z.object({
   velocity: z.object(Object.fromEntries(velocityDimensions.map((d) => [d, windowSchema(d)])) as Record<VelocityDimension, ReturnType<typeof windowSchema>>),
 
   // --- lists, outcomes & completeness ---------------------------------------------
-  blocklistHits: z.array(z.enum(velocityDimensions)).describe("what of this order is on the block list (types, never values)"),
+  blocklistHits: z.array(z.enum(listHitNames)).describe('what of this order is on the block list (types, never values)'),
   allowlistHits: z.array(z.enum(listHitNames)).describe("what of this order is on the allow list (types, never values)"),
   priorChargeback: priorCounts('chargeback'),
   priorFraud: priorCounts('fraud_confirmed'),

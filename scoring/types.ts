@@ -76,8 +76,8 @@ export interface PriorOutcomeCounts {
 export interface ScoreInput {
   order: Order;
   velocity: VelocityCounts;
-  /** Dimensions of this order whose value is on the shop's block list. */
-  blocklistHits: VelocityDimension[];
+  /** What of this order is on the shop's block list (dimensions or list types, never values). */
+  blocklistHits: ListHit[];
   /** What of this order is on the shop's allow list; none when absent. */
   allowlistHits?: ListHit[];
   /** Earlier orders sharing an identifier with this one, by outcome; none when absent. */

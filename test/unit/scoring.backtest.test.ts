@@ -2,7 +2,7 @@
 import { expect } from 'chai';
 import { backtest, comparison, decisionRecord, outcomeLabel, recordedRuleStats, rescore, rescoredRuleStats, ruleStats, type OutcomeRef, type RecordedCheck } from '../../scoring/backtest';
 import { compileRuleset, type CompiledRuleset } from '../../scoring/compile';
-import { defaultRuleset } from '../../scoring/defaultRuleset';
+import { ruleset as defaultRuleset } from '../../scoring/rules';
 import type { RuleData, RulesetData } from '../../scoring/rulesetSchema';
 import type { Action, ScoreInput } from '../../scoring/types';
 import { generatedRules } from '../fixtures/generatedRules';

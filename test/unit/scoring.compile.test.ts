@@ -1,7 +1,7 @@
 /** The condition language, the decision policy and detail templates, as the compiled ruleset evaluates them. */
 import { expect } from 'chai';
 import { compileRuleset } from '../../scoring/compile';
-import { defaultRuleset } from '../../scoring/defaultRuleset';
+import { ruleset as defaultRuleset } from '../../scoring/rules';
 import { allowlistRule, blocklistRule } from '../../scoring/listRules';
 import type { BandRange, Condition, Policy, RuleData } from '../../scoring/rulesetSchema';
 import { emptyVelocity, type ScoreInput } from '../../scoring/types';

@@ -1,7 +1,7 @@
 /** The ruleset validator: every kind of mistake is named, with where and why; bounded on hostile input. */
 import { expect } from 'chai';
 import { compileRuleset } from '../../scoring/compile';
-import { defaultRuleset } from '../../scoring/defaultRuleset';
+import { ruleset as defaultRuleset } from '../../scoring/rules';
 import { bounds, rulesetDraftSchema, rulesetSchema, type RuleData } from '../../scoring/rulesetSchema';
 import { InvalidRulesetError, MAX_PROBLEMS, validateRuleset, type Problem } from '../../scoring/validate';
 import { generatedRules } from '../fixtures/generatedRules';
