@@ -28,8 +28,9 @@
  * Everything streams: an accumulator takes one check at a time (`add`) and answers the
  * report at the end, so a backtest over 100 000 stored checks never holds them all.
  */
+import { z } from 'zod';
 import type { CheckFacts, CompiledRuleset } from './compile';
-import { actions } from './rulesetSchema';
+import { actions, bandNames } from './rulesetSchema';
 import type { Action, Band, RiskAssessment } from './types';
 
 export const outcomeTypes = ['chargeback', 'fraud_confirmed', 'legitimate', 'refund'] as const;
@@ -337,3 +338,57 @@ export function rescoredRuleStats(candidate: CompiledRuleset, records: Iterable<
   for (const r of records) acc.add(rescore(candidate, r).candidate.fired, r.outcomes);
   return acc.report();
 }
+
+// --- zod schemas of the answers (OpenAPI) ----------------------------------------------
+
+const counts = <K extends string>(keys: readonly K[]) => z.object(Object.fromEntries(keys.map((k) => [k, z.number().int().min(0)])) as Record<K, z.ZodNumber>);
+const actionCountsSchema = counts(actions);
+const outcomeFiguresSchema = counts(['fraudCaught', 'fraudMissed', 'goodHeld', 'goodBlocked']);
+const labelledSchema = counts(['fraud', 'legitimate']);
+
+/** `POST /v1/rulesets/:version/backtest` body: the period of checks (by decision time), both ends optional. */
+export const backtestRequestSchema = z.strictObject({
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+
+export const comparisonReportSchema = z.object({
+  checks: z.number().int().min(0),
+  changed: z.number().int().min(0),
+  rescored: z.number().int().min(0),
+  live: actionCountsSchema,
+  candidate: actionCountsSchema,
+  transitions: z.object(Object.fromEntries(actions.map((a) => [a, actionCountsSchema])) as Record<Action, typeof actionCountsSchema>),
+  examples: z.array(
+    z.object({
+      checkId: z.string(),
+      orderId: z.string(),
+      createdAt: z.string(),
+      liveScore: z.number().int(),
+      candidateScore: z.number().int(),
+      liveAction: z.enum(actions),
+      candidateAction: z.enum(actions),
+      outcome: z.enum(['fraud', 'legitimate']).optional(),
+    }),
+  ),
+  outcomes: z.object({
+    reported: counts(outcomeTypes),
+    labelled: labelledSchema,
+    live: outcomeFiguresSchema,
+    candidate: outcomeFiguresSchema,
+  }),
+});
+
+export const ruleStatsSchema = z.object({
+  checks: z.number().int().min(0),
+  all: z.object({ outcomes: counts(outcomeTypes), labelled: labelledSchema }),
+  rules: z.array(z.object({ code: z.string(), fired: z.number().int().min(0), outcomes: counts(outcomeTypes), labelled: labelledSchema })),
+});
+
+/** A recorded decision as stored (for a store that checks what it reads back). */
+export const scoredDecisionSchema = z.object({
+  score: z.number().int().min(0).max(100),
+  band: z.enum(bandNames),
+  action: z.enum(actions),
+  fired: z.array(z.string()),
+});

@@ -61,6 +61,16 @@ export interface Field {
   description: string;
 }
 
+/** `GET /v1/rulesets/fields` items (OpenAPI). */
+export const fieldSchema = z.object({
+  path: z.string(),
+  type: z.enum(['number', 'string', 'boolean']),
+  values: z.array(z.string()).optional(),
+  list: z.boolean(),
+  nullable: z.boolean(),
+  description: z.string(),
+});
+
 /** How to reach a value: object keys, `each` fans out over an array, `count` takes an array's length. */
 type Step = { key: string } | { each: true } | { count: true };
 

@@ -16,7 +16,7 @@ export { assess, bandFor, defaultRuleset, documentShare } from './engine';
 export { ruleset, limits } from './rules';
 export { compileRuleset, type CompiledRuleset, type CompiledRule, type CheckFacts, type Scored } from './compile';
 export { validateRuleset, InvalidRulesetError, MAX_PROBLEMS, type Problem, type Validation } from './validate';
-export { rulesetFields, orderFacts, orderFactsSchema, unavailableField, type Field, type FieldType, type OrderFacts } from './fields';
+export { rulesetFields, fieldSchema, orderFacts, orderFactsSchema, unavailableField, type Field, type FieldType, type OrderFacts } from './fields';
 export {
   actions,
   bandNames,

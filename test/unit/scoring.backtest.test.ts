@@ -1,6 +1,7 @@
 /** Backtests, shadows and rule statistics over recorded decisions. */
 import { expect } from 'chai';
-import { backtest, comparison, decisionRecord, outcomeLabel, recordedRuleStats, rescore, rescoredRuleStats, ruleStats, type OutcomeRef, type RecordedCheck } from '../../scoring/backtest';
+import { z } from 'zod';
+import { backtest, comparison, comparisonReportSchema, ruleStatsSchema, decisionRecord, outcomeLabel, recordedRuleStats, rescore, rescoredRuleStats, ruleStats, type OutcomeRef, type RecordedCheck } from '../../scoring/backtest';
 import { compileRuleset, type CompiledRuleset } from '../../scoring/compile';
 import { ruleset as defaultRuleset } from '../../scoring/rules';
 import type { RuleData, RulesetData } from '../../scoring/rulesetSchema';
@@ -68,6 +69,7 @@ describe('backtest', () => {
       rs.rules = rs.rules.map((r) => (r.code === 'HIGH_VALUE' ? { ...r, points: 30 } : r));
     });
     const report = backtest(stricter, records);
+    expect(z.strictObject(comparisonReportSchema.shape).parse(report)).to.deep.equal(report);
     const expected = { changed: 0, rescored: 0, live: {} as Record<string, number>, candidate: {} as Record<string, number> };
     inputs.forEach((input, i) => {
       const a = stricter.assess(input);
@@ -180,6 +182,7 @@ describe('rule statistics', () => {
     const withOutcomes = records.map((r, i) => (i % 7 === 0 ? { ...r, outcomes: [{ type: 'chargeback' as const }] } : r));
     const recorded = recordedRuleStats(codes, withOutcomes, defaultRuleset.version);
     expect(recorded.checks).to.equal(records.length);
+    expect(ruleStatsSchema.parse(recorded)).to.deep.equal(recorded);
     expect(rescoredRuleStats(live, withOutcomes)).to.deep.equal(recorded);
     expect(recordedRuleStats(codes, withOutcomes, 'another').checks).to.equal(0);
     const highValue = recorded.rules.find((r) => r.code === 'HIGH_VALUE')!;

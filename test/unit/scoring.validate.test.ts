@@ -113,12 +113,19 @@ describe('ruleset validator', () => {
       expectProblem(problems, /when\.value$/, /exists takes no value, or true \/ false/, 'I');
     });
 
-    it('a bad code: not UPPER_SNAKE, missing, or a duplicate', () => {
-      const problems = problemsWith(rule({ code: 'lower_case' }), rule({ code: 'DOUBLE__UNDERSCORE' }), rule({ code: undefined }), rule({ code: 'HIGH_VALUE' }));
+    it('a bad code: not UPPER_SNAKE, missing, a duplicate, or reserved', () => {
+      const problems = problemsWith(
+        rule({ code: 'lower_case' }),
+        rule({ code: 'DOUBLE__UNDERSCORE' }),
+        rule({ code: undefined }),
+        rule({ code: 'HIGH_VALUE' }),
+        rule({ code: 'DUPLICATE_DOCUMENT' }),
+      );
       expectProblem(problems, `rules[${extraAt}].code`, /"lower_case" is not UPPER_SNAKE/);
       expectProblem(problems, `rules[${extraAt + 1}].code`, /not UPPER_SNAKE/);
       expectProblem(problems, `rules[${extraAt + 2}].code`, /code is required/);
       expectProblem(problems, `rules[${extraAt + 3}].code`, /duplicate code: rules\[\d+\] is HIGH_VALUE too/, 'HIGH_VALUE');
+      expectProblem(problems, `rules[${extraAt + 4}].code`, /DUPLICATE_DOCUMENT is reserved: the check workflow adds it/, 'DUPLICATE_DOCUMENT');
     });
 
     it('points that are not a whole number, or out of bounds', () => {
