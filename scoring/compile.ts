@@ -235,13 +235,17 @@ function valueTest(op: Exclude<Op, 'exists'>, value: Scalar | Scalar[] | undefin
 // --- rules and decision ----------------------------------------------------------------
 
 function compileRule(rule: RuleData): CompiledRule {
-  const detail = rule.detail ?? rule.description;
+  // Without a detail, the description says why (as it is: it is not a template).
+  const description = rule.description;
   let render: Template;
-  if (typeof detail === 'string') render = compileTemplate(detail);
+  if (rule.detail === undefined) render = () => description;
+  else if (typeof rule.detail === 'string') render = compileTemplate(rule.detail);
   else {
-    const cases = detail.map((d) => ({ when: d.when ? compileCondition(d.when) : () => true, text: compileTemplate(d.text) }));
-    const fallback = compileTemplate(rule.description);
-    render = (ctx) => (cases.find((d) => d.when(ctx))?.text ?? fallback)(ctx);
+    const cases = rule.detail.map((d) => ({ when: d.when ? compileCondition(d.when) : () => true, text: compileTemplate(d.text) }));
+    render = (ctx) => {
+      const hit = cases.find((d) => d.when(ctx));
+      return hit ? hit.text(ctx) : description;
+    };
   }
   return {
     code: rule.code,

@@ -209,6 +209,15 @@ describe('detail templates', () => {
     expect(detail('{feature.isProxy} / {feature.disposableEmail}', input)).to.equal('no / no');
   });
 
+  it('without a detail (or a case that holds), the description, as it is', () => {
+    const always: Condition = { field: 'order.amount', op: 'gte', value: 0 };
+    const a = compile([
+      rule('A', always, { description: 'Orders of {any} size' }),
+      rule('B', always, { description: 'B fired', detail: [{ when: { field: 'order.amount', op: 'lt', value: 0 }, text: 'never' }] }),
+    ]).assess(clean());
+    expect(a.reasons.map((r) => r.detail)).to.deep.equal(['Orders of {any} size', 'B fired']);
+  });
+
   it('absent values read "unknown", lists join, braces escape', () => {
     const input = clean();
     delete input.order.device;
