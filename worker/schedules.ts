@@ -4,7 +4,8 @@
  * retention sweep and the daily retention pass (workflows/retention.ts).
  */
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
-import { taskQueues, type Config } from '../config';
+import type { Config } from '../config';
+import { taskQueues } from '../workflows/names';
 
 export const retentionSchedules = {
   sweep: 'retention-sweep',

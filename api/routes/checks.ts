@@ -6,10 +6,9 @@ import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type 
 import { orderSchema } from '../../domain/order';
 import { isFinal } from '../../domain/check';
 import type { Config } from '../../config';
-import { taskQueues } from '../../config';
 import { canonicalJson, sha256Hex } from '../../lib/crypto';
 import { presentCheck } from '../../lib/present';
-import { workflowIdFor } from '../../lib/temporal';
+import { taskQueues, workflowIdFor } from '../../workflows/names';
 import { CheckModel } from '../../models';
 import { checkStateFromRecord, storedBodyHash } from '../../models/check';
 import { cancelUpdate, submitUpdate } from '../../workflows/messages';
