@@ -14,7 +14,7 @@ import { checkStateFromRecord, storedBodyHash } from '../../models/check';
 import { cancelUpdate, submitUpdate } from '../../workflows/messages';
 import { currentCheck, isNotFound } from '../storedChecks';
 import { fromWorkflowRefusal } from '../workflowErrors';
-import type { CheckWorkflowInput } from '../../workflows/check';
+import { checkWorkflow, type CheckWorkflowInput } from '../../workflows/check';
 import { ApiError, invalidRequest, notFound } from '../errors';
 import { requireServiceKey } from '../auth';
 import { checksDecided } from '../metrics';
@@ -43,7 +43,7 @@ export function checksRouter(config: Config, temporal: Client): Router {
       submissionId,
       durations: config.durations,
     };
-    const startWorkflowOperation = new WithStartWorkflowOperation('checkWorkflow', {
+    const startWorkflowOperation = new WithStartWorkflowOperation(checkWorkflow, {
       workflowId: workflowIdFor(order.orderId),
       taskQueue: taskQueues.checks,
       args: [input],
