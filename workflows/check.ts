@@ -18,7 +18,7 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { Durations } from '../config';
-import { isFinal, MAX_VERIFICATION_ROUNDS, transitionAudit, webhookEventTypes, type Actor, type CheckState, type DocumentState, type WebhookEventType } from '../domain/check';
+import { isFinal, transitionAudit, webhookEventTypes, type Actor, type CheckState, type DocumentState, type WebhookEventType } from '../domain/check';
 import {
   cancelRefusal,
   claimRefusal,
@@ -48,9 +48,6 @@ import {
   type CancelRequest,
 } from './messages';
 import { taskQueues, workflowIdFor } from './names';
-
-export { MAX_DOCUMENTS_PER_ROUND } from '../domain/checkReducer';
-export { MAX_VERIFICATION_ROUNDS };
 
 export interface CheckWorkflowInput {
   checkId: string;
