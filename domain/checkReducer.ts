@@ -163,7 +163,8 @@ export function reduce(state: CheckState, event: CheckEvent, clock: Clock): Outc
 
   switch (event.type) {
     case 'document_received': {
-      const received: DocumentState = { ...event.document, status: 'processing', reason: null, flags: [], duplicates: [] };
+      const { documentId, kind, round, uploadedAt } = event.document;
+      const received: DocumentState = { documentId, kind, round, status: 'processing', reason: null, uploadedAt, flags: [], duplicates: [] };
       return c
         .touch((s) => ({ ...s, documents: [...s.documents, received] }))
         .emit({ type: 'process_document', document: received })
