@@ -150,7 +150,8 @@ describe('the end of a check (integration)', function () {
     await api.service.stop();
   });
 
-  it('a checks worker killed in the middle of a sweep holds no later sweep back: a check due afterwards is purged within seconds', async () => {
+  it('a checks worker killed in the middle of a sweep holds no later sweep back: a check due afterwards is purged within seconds', async function () {
+    this.timeout(300_000); // catching a sweep, a worker restart and an API start: minutes on a loaded machine
     // Catch a sweep while its activity runs on the worker, and kill that worker (kill -9: no goodbye to Temporal).
     const sweepSchedule = temporal.schedule.getHandle('retention-sweep');
     const caught = await eventually(async () => {
