@@ -328,14 +328,24 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
           at: now(),
           actor,
           action: `decision.${request.action}`,
-          detail: { reason: request.reason, ...(request.requested ? { requested: request.requested } : {}) },
+          detail: {
+            reason: request.reason,
+            ...(request.requested ? { requested: request.requested } : {}),
+            ...(request.block?.length ? { block: request.block } : {}),
+          },
         }),
       );
       if (request.action === 'request_documents') {
         await requestDocuments(request.requested!, actor, request.reason);
       } else {
         const event = request.action === 'report' ? 'reported' : request.action === 'escalate' ? 'escalated' : actionTarget[request.action];
+        const decidedAt = now();
         transition(actionTarget[request.action], event, actor, request.reason);
+        // Since 2026-12: a reject may put the order's values on the block list, before the reviewer hears back.
+        // (Its own activity: retried until stored, so a crash between the decision and the list loses nothing.)
+        if (request.action === 'reject' && request.block?.length && wf.patched('block-on-reject')) {
+          await store.blockOrderValues({ checkId, order, types: request.block, reason: request.reason, actor, at: decidedAt });
+        }
       }
       return state!;
     },
@@ -343,6 +353,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
       validator: (request: DecisionRequest) => {
         if (!state) throw failure(failureTypes.invalidState, 'the check is being scored');
         if (!request.reason?.trim()) throw failure(failureTypes.invalidRequest, 'a reason is required');
+        if (request.block?.length && request.action !== 'reject') throw failure(failureTypes.invalidRequest, '"block" goes with a reject only');
         const why = busy();
         if (why) throw failure(failureTypes.invalidState, why);
         const problem = decisionProblem(state, { ...request, now: Date.now() });

@@ -19,6 +19,7 @@ import type { CheckWorkflowInput } from '../../workflows/check';
 import { ApiError, invalidRequest, notFound } from '../errors';
 import { requireServiceKey } from '../auth';
 import { checksDecided } from '../metrics';
+import { outcomesOf } from '../../app/outcomes';
 
 export const cancelSchema = z.object({ reason: z.string().trim().min(1).max(500) });
 export const orderIdParam = orderSchema.shape.orderId;
@@ -78,7 +79,7 @@ export function checksRouter(config: Config, temporal: Client): Router {
     const orderId = parseOrderId(req.params.orderId);
     const state = await currentCheck(temporal, orderId);
     if (!state) throw notFound(`check for order ${orderId}`);
-    res.json(presentCheck(state, present, true));
+    res.json({ ...presentCheck(state, present, true), outcomes: await outcomesOf(orderId) });
   });
 
   router.post('/v1/checks/:orderId/cancel', async (req, res) => {
