@@ -2,6 +2,10 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { call } from './client';
 import { eventually, getHarness, type Harness } from './harness';
 import { cleanOrder, reviewOrder, suspiciousOrder } from '../fixtures/orders';
@@ -302,5 +306,68 @@ describe('lists (integration)', function () {
     // The decision's audit entry says what was blocked.
     const decision = await eventually(async () => db.collection('audit').findOne({ checkId, action: 'decision.reject' }));
     expect(decision!.detail.block).to.deep.equal(['card_fingerprint', 'email', 'phone']);
+  });
+
+  describe('npm run lists (CSV)', () => {
+    const root = path.resolve(__dirname, '..', '..');
+    const run = (...args: string[]) =>
+      new Promise<{ code: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(process.execPath, ['--import', 'tsx', 'scripts/lists.ts', ...args], { cwd: root, env: { ...process.env, ...h.env }, timeout: 120_000 }, (error, stdout, stderr) =>
+          resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    let dir: string;
+    before(async () => {
+      dir = await mkdtemp(path.join(os.tmpdir(), 'lists-csv-'));
+    });
+    after(async () => rm(dir, { recursive: true, force: true }));
+
+    it('imports a file (idempotent: again adds nothing), the entries act on checks, and exports hints, never values', async () => {
+      const n = hex();
+      const order = cleanOrder();
+      const file = path.join(dir, 'good.csv');
+      await writeFile(
+        file,
+        [
+          'list,type,value,reason,expiresAt',
+          `block,email,${order.customer.email},imported ring,`,
+          `allow,device,dev_csv_${n},trusted device,2099-01-01T00:00:00Z`,
+          `block,shipping_address,${n} Csv Road|10115|DE,drop address,`,
+        ].join('\n'),
+      );
+      const first = await run('import', file);
+      expect(first.code, first.stderr).to.equal(0);
+      expect(first.stdout).to.include('3 added, 0 already there');
+      const again = await run('import', file);
+      expect(again.stdout).to.include('0 added, 3 already there');
+      const res = await submit(order);
+      expect(res.body.status).to.equal('rejected');
+      expect(codes(res.body)).to.include('BLOCKLIST_HIT');
+
+      const exported = await run('export', 'block');
+      expect(exported.code, exported.stderr).to.equal(0);
+      const lines = exported.stdout.trim().split('\n');
+      expect(lines[0]).to.equal('id,list,type,hint,reason,createdBy,createdAt,expiresAt,checkId');
+      expect(exported.stdout).to.include('imported ring');
+      expect(exported.stdout).to.include('system:lists-import');
+      expect(exported.stdout).not.to.include(order.customer.email);
+      expect(exported.stdout).not.to.include(`${n} Csv Road`);
+      expect(exported.stdout).not.to.include(`dev_csv_${n}`); // the allow list was not asked for
+    });
+
+    it('a file with bad rows adds nothing and names each bad row', async () => {
+      const email = `csv.bad.${hex()}@example.com`;
+      const file = path.join(dir, 'bad.csv');
+      await writeFile(file, ['list,type,value,reason', `block,email,${email},fine row`, 'block,card_bin,12,too short', 'greylist,email,x@y.example,no such list'].join('\n'));
+      const res = await run('import', file);
+      expect(res.code).to.equal(1);
+      expect(res.stderr).to.include('nothing imported');
+      expect(res.stderr).to.include('line 3: value: a card BIN is 6 to 8 digits');
+      expect(res.stderr).to.match(/line 4: list must be block or allow/);
+      expect(res.stderr).not.to.include(email);
+      const o = cleanOrder();
+      const check = await submit(cleanOrder({ customer: { ...o.customer, email } }));
+      expect(check.body.status).to.equal('approved');
+    });
   });
 });
