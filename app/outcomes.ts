@@ -30,6 +30,7 @@ import { canonicalJson } from '../lib/crypto';
 import { CheckModel, isDuplicateKey } from '../models';
 import { OutcomeMarkModel, OutcomeModel, type OutcomeRecord } from '../models/outcome';
 import { ApiError, notFound } from '../api/errors';
+import { fromWorkflowRefusal } from '../api/workflowErrors';
 import { identifierKey } from './lists';
 
 export const outcomeTypes = ['chargeback', 'fraud_confirmed', 'legitimate', 'refund'] as const;
@@ -186,7 +187,7 @@ export async function recordOutcome(
       workflowIdConflictPolicy: 'FAIL',
     });
   } catch (error) {
-    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+    if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw fromWorkflowRefusal(error); // Temporal out of reach: 503, retry
     created = false; // the same outcome at the same time (or a retry whose first try got this far)
   }
   await storeOutcome(deps.pseudonymSecret, input);
