@@ -12,8 +12,6 @@ export interface BlockOrderValuesInput {
   checkId: string;
   order: Order;
   types: ListType[];
-  /** The reviewer's reason (the entries' reason points at the case). */
-  reason: string;
   actor: Actor;
   /** The decision's time (the entries' creation time, the same on every retry). */
   at: string;

@@ -201,15 +201,16 @@ export function createListService(secret: Buffer) {
 
   /**
    * A reviewer's reject with `block`: the order's values of those types go on the
-   * block list, the reason pointing at the case. Types the order has no value of
+   * block list, the reason pointing at the case (the reviewer's reason stays with the case). Types the order has no value of
    * are skipped. Idempotent (a retried activity finds the entries there).
    */
-  async function blockOrderValues(input: { checkId: string; order: Order; types: ListType[]; reason: string; actor: Actor; at: string }): Promise<ListType[]> {
+  async function blockOrderValues(input: { checkId: string; order: Order; types: ListType[]; actor: Actor; at: string }): Promise<ListType[]> {
     const done: ListType[] = [];
     for (const type of [...new Set(input.types)]) {
       const value = type === 'shipping_address' ? input.order.shippingAddress : orderValueOf(input.order, type);
       if (!value || (type === 'shipping_address' && !normaliseListValue(type, value).ok)) continue;
-      const reason = `case ${input.checkId} rejected: ${input.reason}`.slice(0, 500);
+      // Not the reviewer's own words: free text about a case is destroyed with it at retention, an entry outlives it.
+      const reason = `rejected on case ${input.checkId}`;
       await add('block', { type, value: value as NewEntry['value'], reason }, input.actor, { checkId: input.checkId, now: new Date(input.at) });
       done.push(type);
     }

@@ -344,7 +344,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
         // Since 2026-12: a reject may put the order's values on the block list, before the reviewer hears back.
         // (Its own activity: retried until stored, so a crash between the decision and the list loses nothing.)
         if (request.action === 'reject' && request.block?.length && wf.patched('block-on-reject')) {
-          await store.blockOrderValues({ checkId, order, types: request.block, reason: request.reason, actor, at: decidedAt });
+          await store.blockOrderValues({ checkId, order, types: request.block, actor, at: decidedAt });
         }
       }
       return state!;
