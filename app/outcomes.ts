@@ -20,7 +20,8 @@
 import { createHash } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
-import { taskQueues } from '../config';
+import { taskQueues } from '../workflows/names';
+import { outcomeWorkflow } from '../workflows/outcome';
 import type { Actor } from '../domain/check';
 import type { Order } from '../domain/order';
 import { orderListValues, type ListType } from '../domain/lists';
@@ -180,7 +181,7 @@ export async function recordOutcome(
   };
   let created = true;
   try {
-    await deps.temporal.workflow.start('outcomeWorkflow', {
+    await deps.temporal.workflow.start(outcomeWorkflow, {
       workflowId: outcomeWorkflowId(outcomeId),
       taskQueue: taskQueues.checks,
       args: [input],
