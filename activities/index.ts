@@ -11,6 +11,8 @@ import { createDocumentActivities } from './documents';
 import { createAuditActivities } from './audit';
 import { createRetentionActivities } from './retention';
 import { createEscalationActivities } from './escalation';
+import { createListActivities } from './lists';
+import { createOutcomeActivities } from './outcomes';
 import { blobStore } from '../documents/storage';
 
 export function createActivities(config: Config) {
@@ -25,6 +27,8 @@ export function createActivities(config: Config) {
     ...createAuditActivities(config.auditSecret),
     ...createRetentionActivities({ purgeCheck: readModel.purgeCheck, defaultRetentionMs: config.durations.retentionMs }),
     ...createEscalationActivities(),
+    ...createListActivities(config.pseudonymSecret),
+    ...createOutcomeActivities(config.pseudonymSecret, config.webhook),
   };
 }
 

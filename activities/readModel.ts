@@ -2,7 +2,7 @@
 import type { CheckState, TimelineEntry } from '../domain/check';
 import { fulfilmentOf, isFinal } from '../domain/check';
 import type { Order } from '../domain/order';
-import { CheckModel, DocumentModel, QueueEntryModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
+import { CheckModel, DocumentModel, OutcomeModel, QueueEntryModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
 import { openStatuses, queueFields } from '../models/queueEntry';
 import type { BlobStore } from '../documents/storage';
 import { tokenHash, verificationToken } from '../lib/crypto';
@@ -146,6 +146,8 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
     }
     await VerificationModel.deleteMany({ checkId });
     await VelocityEventModel.deleteOne({ _id: orderId });
+    // Outcomes stay (type and times: the shop's records); their free text goes like every other reason.
+    await OutcomeModel.updateMany({ orderId, reason: { $ne: null } }, { $set: { reason: null } });
     await deleteOutboxMessages(outboxDir, checkId);
     await purgeAuditText(checkId, { documents: documents.length });
     // Last, so `purgedAt` means everything above is done.

@@ -1,6 +1,7 @@
 /**
- * The decision: record the order in the velocity history, count the history and
- * fetch the block-list hits of the order, hand them to the pure engine, and write
+ * The decision: record the order in the velocity history, count the history,
+ * fetch the order's block- and allow-list hits (app/lists.ts) and the outcomes of
+ * earlier orders sharing its identifiers (app/outcomes.ts), hand them to the pure engine, and write
  * the check's first state (read model and token) — one local activity on the
  * synchronous path of `POST /v1/checks`. Idempotent: the velocity record's `_id`
  * is the order id, counts exclude this order, writes are upserts or unique inserts.
@@ -15,6 +16,8 @@ import { BlocklistModel, CheckModel, VelocityEventModel, isDuplicateKey } from '
 import { checkStateFromRecord, storedBodyHash } from '../models/check';
 import type { Projection } from './readModel';
 import { pseudonym } from '../lib/crypto';
+import { createListService } from '../app/lists';
+import { priorOutcomeCounts } from '../app/outcomes';
 
 const dimensions: VelocityDimension[] = ['card', 'email', 'device', 'ip', 'shippingAddress'];
 
@@ -115,7 +118,10 @@ export function createScoringActivities(
     return Object.fromEntries(entries) as unknown as VelocityCounts;
   }
 
-  async function blocklistHits(keys: Partial<Record<VelocityDimension, string>>): Promise<VelocityDimension[]> {
+  const lists = createListService(secret);
+
+  /** Entries of the block list written before the lists (`blocklist`, by velocity dimension), still honoured. */
+  async function legacyBlocklistHits(keys: Partial<Record<VelocityDimension, string>>): Promise<VelocityDimension[]> {
     const present = dimensions.filter((d) => keys[d]);
     // One `_id` lookup each: `$in` is not index-served on the embedded database.
     const found = await Promise.all(present.map((d) => BlocklistModel.exists({ _id: `${d}:${keys[d]}` })));
@@ -128,7 +134,12 @@ export function createScoringActivities(
       const keys = pseudonyms(input.order);
       // One check per order, ever: the read model's unique `orderId` knows it even when no workflow does.
       // (Looked up before anything is recorded: a purged order's velocity record must not come back.)
-      const [existing, blocked] = await Promise.all([CheckModel.findOne({ orderId: input.order.orderId }).lean(), blocklistHits(keys)]);
+      const [existing, listed, legacyBlocked, priorOutcomes] = await Promise.all([
+        CheckModel.findOne({ orderId: input.order.orderId }).lean(),
+        lists.hits(input.order, at),
+        legacyBlocklistHits(keys),
+        priorOutcomeCounts(secret, input.order),
+      ]);
       if (existing && existing._id !== input.checkId) {
         return { check: checkStateFromRecord(existing), requested: [], webhooks: webhooksEnabled, existing: { bodyHash: storedBodyHash(existing), webhookSequence: existing.webhookSequence ?? undefined } };
       }
@@ -138,7 +149,14 @@ export function createScoringActivities(
       // counted before its own decision is made: intended.
       await recordVelocity(input.order.orderId, keys, at);
       const velocity = await countVelocity(input.order.orderId, keys, at);
-      const risk = assess({ order: input.order, velocity, blocklistHits: blocked, now: input.at });
+      const risk = assess({
+        order: input.order,
+        velocity,
+        blocklistHits: [...listed.block, ...legacyBlocked],
+        allowlistHits: listed.allow,
+        priorOutcomes,
+        now: input.at,
+      });
       const check = decidedState({
         checkId: input.checkId,
         orderId: input.order.orderId,
@@ -154,11 +172,4 @@ export function createScoringActivities(
       return { check, requested: risk.requested, webhooks: webhooksEnabled };
     },
   };
-}
-
-/** Adds a value to the block list (for operators' scripts and tests). */
-export async function blockValue(secret: Buffer, dimension: VelocityDimension, value: string, reason: string): Promise<void> {
-  const normalised = dimension === 'email' ? value.trim().toLowerCase() : value;
-  const id = `${dimension}:${pseudonym(secret, dimension, normalised)}`;
-  await BlocklistModel.updateOne({ _id: id }, { $setOnInsert: { dimension, reason, createdAt: new Date() } }, { upsert: true });
 }

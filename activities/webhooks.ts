@@ -32,26 +32,31 @@ export function createWebhookActivities(webhook: { url: string; secret: string }
         createdAt: input.createdAt,
         data: presentCheck(input.check, present, true),
       });
-      const t = Math.floor(Date.now() / 1000);
-      let response: Response;
-      try {
-        response = await fetch(webhook.url, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', 'x-signature': signature(webhook.secret, t, body), 'user-agent': 'fraud-engine-webhooks/1' },
-          body,
-          redirect: 'manual',
-          signal: AbortSignal.timeout(10_000),
-        });
-      } catch (error) {
-        throw ApplicationFailure.retryable(`webhook receiver unreachable: ${(error as Error).message}`, 'webhook_unreachable');
-      }
-      await response.body?.cancel();
-      if (response.status >= 300 && response.status < 400) {
-        throw ApplicationFailure.retryable(`webhook receiver answered ${response.status}: redirects are not followed`, 'webhook_redirected');
-      }
-      if (!response.ok) {
-        throw ApplicationFailure.retryable(`webhook receiver answered ${response.status}`, 'webhook_rejected');
-      }
+      await postSigned(webhook, body);
     },
   };
+}
+
+/** POSTs a signed body once; a failure is a retryable ApplicationFailure (Temporal retries with backoff). */
+export async function postSigned(webhook: { url: string; secret: string }, body: string): Promise<void> {
+  const t = Math.floor(Date.now() / 1000);
+  let response: Response;
+  try {
+    response = await fetch(webhook.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': signature(webhook.secret, t, body), 'user-agent': 'fraud-engine-webhooks/1' },
+      body,
+      redirect: 'manual',
+      signal: AbortSignal.timeout(10_000),
+    });
+  } catch (error) {
+    throw ApplicationFailure.retryable(`webhook receiver unreachable: ${(error as Error).message}`, 'webhook_unreachable');
+  }
+  await response.body?.cancel();
+  if (response.status >= 300 && response.status < 400) {
+    throw ApplicationFailure.retryable(`webhook receiver answered ${response.status}: redirects are not followed`, 'webhook_redirected');
+  }
+  if (!response.ok) {
+    throw ApplicationFailure.retryable(`webhook receiver answered ${response.status}`, 'webhook_rejected');
+  }
 }

@@ -6,6 +6,8 @@ import { checksRouter } from './routes/checks';
 import { opsRouter } from './routes/ops';
 import { verificationRouter, webRoot } from './routes/verification';
 import { reviewRouter } from './routes/review';
+import { listsRouter } from './routes/lists';
+import { outcomesRouter } from './routes/outcomes';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
 import { configureAudit } from '../activities/audit';
@@ -51,9 +53,11 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   );
   app.use(express.json({ limit: '256kb', strict: true }));
   app.use(opsRouter(connection));
+  app.use(outcomesRouter(config, temporal)); // before checks: its guard also takes senior tokens
   app.use(checksRouter(config, temporal));
   app.use(verificationRouter(config, temporal));
   app.use(reviewRouter(config, temporal));
+  app.use(listsRouter(config));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

@@ -5,6 +5,9 @@ import { statuses } from '../domain/check';
 import { cancelSchema } from './routes/checks';
 import { decisionSchema, reviewerSelfSchema } from './routes/review';
 import { queueQuerySchema } from './queue';
+import { entryIdSchema, listEntrySchema, listQuerySchema, newEntrySchema } from './routes/lists';
+import { newOutcomeSchema, outcomeViewSchema } from './routes/outcomes';
+import { listNames } from '../domain/lists';
 
 const reason = z.object({ code: z.string(), points: z.number().int(), detail: z.string() });
 export const checkViewSchema = z.object({
@@ -26,6 +29,7 @@ export const checkViewSchema = z.object({
   timeline: z
     .array(z.object({ at: z.string(), event: z.string(), from: z.string().nullable(), to: z.string(), actor: z.object({ type: z.string(), id: z.string().optional() }), reason: z.string() }))
     .optional(),
+  outcomes: z.array(outcomeViewSchema).optional(),
 });
 export const errorSchema = z.object({
   error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
@@ -144,7 +148,64 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
       '/healthz': { get: { summary: 'process alive', responses: { '200': { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Temporal and database reachable', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition' } } } },
+      ...riskTeamPaths(),
       ...extraPaths,
+    },
+  };
+}
+
+/** Lists and outcomes (API.md, "Risk team"): the service key, or a reviewer token of a role that holds the permission. */
+function riskTeamPaths(): Record<string, unknown> {
+  const security = [{ serviceKey: [] }, { reviewerJwt: [] }];
+  const list = { name: 'list', in: 'path', required: true, schema: { type: 'string', enum: [...listNames] } };
+  const orderId = { name: 'orderId', in: 'path', required: true, schema: { type: 'string' } };
+  const page = z.object({ items: z.array(listEntrySchema), nextCursor: z.string().nullable() });
+  return {
+    '/v1/lists/{list}/entries': {
+      post: {
+        summary: 'Add a value to the block or allow list (stored as a pseudonym; the same value again answers 200 with the entry)',
+        security,
+        parameters: [list],
+        requestBody: { required: true, content: json(newEntrySchema) },
+        responses: {
+          '201': { description: 'added', content: json(listEntrySchema) },
+          '200': { description: 'already on the list', content: json(listEntrySchema) },
+          ...errors(400, 401, 403, 404, 503),
+        },
+      },
+      get: {
+        summary: 'The entries of a list, newest first (hints, never values)',
+        security,
+        parameters: [list, ...Object.keys(listQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }))],
+        responses: { '200': { description: 'a page', content: json(page) }, ...errors(400, 401, 403, 404) },
+      },
+    },
+    '/v1/lists/{list}/entries/{id}': {
+      delete: {
+        summary: 'Remove an entry (audited)',
+        security,
+        parameters: [list, { name: 'id', in: 'path', required: true, schema: z.toJSONSchema(entryIdSchema) }],
+        responses: { '204': { description: 'removed' }, ...errors(400, 401, 403, 404) },
+      },
+    },
+    '/v1/checks/{orderId}/outcomes': {
+      post: {
+        summary: "Record an order's outcome (append-only; the same outcome again answers 200); chargebacks and confirmed fraud raise later orders sharing an identifier",
+        security,
+        parameters: [orderId],
+        requestBody: { required: true, content: json(newOutcomeSchema) },
+        responses: {
+          '201': { description: 'recorded', content: json(outcomeViewSchema) },
+          '200': { description: 'recorded before', content: json(outcomeViewSchema) },
+          ...errors(400, 401, 403, 404, 503),
+        },
+      },
+      get: {
+        summary: "The order's outcomes, oldest first",
+        security,
+        parameters: [orderId],
+        responses: { '200': { description: '{ items }', content: json(z.object({ items: z.array(outcomeViewSchema) })) }, ...errors(400, 401, 403) },
+      },
     },
   };
 }

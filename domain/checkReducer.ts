@@ -330,12 +330,13 @@ export function claimRefusal(
 /** A reviewer's decision the check cannot take now. */
 export function decisionRefusal(
   state: CheckState | undefined,
-  request: { action: ReviewAction; reason: string; reviewerId: string; role: string; requested?: DocumentKind[] },
+  request: { action: ReviewAction; reason: string; reviewerId: string; role: string; requested?: DocumentKind[]; block?: readonly string[] },
   busy: string | undefined,
   now: number,
 ): CheckRefusal | undefined {
   if (!state) return { code: 'invalid_state', message: 'the check is being scored' };
   if (!request.reason?.trim()) return { code: 'invalid_request', message: 'a reason is required' };
+  if (request.block?.length && request.action !== 'reject') return { code: 'invalid_request', message: '"block" goes with a reject only' };
   if (busy) return { code: 'invalid_state', message: busy };
   return decisionProblem(state, { ...request, now });
 }

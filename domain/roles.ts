@@ -35,6 +35,8 @@ export const permissionNames = [
   'document.original',
   'audit.read',
   'claim.override',
+  'lists.manage',
+  'outcomes.record',
 ] as const;
 export type Permission = (typeof permissionNames)[number];
 
@@ -53,6 +55,8 @@ export const permissions: Readonly<Record<Permission, Role>> = {
   'document.original': 'senior',
   'audit.read': 'reviewer',
   'claim.override': 'admin',
+  'lists.manage': 'senior',
+  'outcomes.record': 'senior',
 };
 
 /** What each permission allows, for people (README, console, 403 messages). */
@@ -70,6 +74,8 @@ export const permissionDescriptions: Readonly<Record<Permission, string>> = {
   'document.original': 'view the original bytes of a document (audited)',
   'audit.read': "read a case's audit trail",
   'claim.override': 'take over a claim held by someone else',
+  'lists.manage': 'see and change the block and allow lists (also the service key)',
+  'outcomes.record': "record an order's outcome: chargeback, confirmed fraud, legitimate, refund (also the service key)",
 };
 
 export function can(role: Role, permission: Permission): boolean {

@@ -10,10 +10,12 @@ import { EmailModel } from './email';
 import { QueueEntryModel } from './queueEntry';
 import { KeyRecordModel } from './keyRecord';
 import { RetentionEntryModel } from './retention';
+import { ListEntryModel } from './listEntry';
+import { OutcomeMarkModel, OutcomeModel } from './outcome';
 
-export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel };
+export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel, ListEntryModel, OutcomeModel, OutcomeMarkModel };
 
-const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel];
+const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel, ListEntryModel, OutcomeModel, OutcomeMarkModel];
 
 /**
  * Connects and makes sure every collection and index exists (unique indexes are our concurrency

@@ -16,4 +16,7 @@ export const lookupFields: Record<string, string[]> = {
   audit: ['_id', 'checkId'],
   blocklist: ['_id'],
   retention: ['_id', 'minute'],
+  lists: ['_id', 'list', 'key'],
+  outcomes: ['_id', 'orderId'],
+  outcomeMarks: ['_id', 'key'],
 };

@@ -112,6 +112,12 @@ async function main(): Promise<void> {
       await decide(reviewer, c.checkId, 'reject');
       return c.orderId;
     },
+    'rejected-and-blocked': async () => {
+      // Since `block-on-reject`: the reject puts the order's card and email on the block list.
+      const c = await submit(reviewOrder());
+      await decide(reviewer, c.checkId, 'reject', { block: ['card_fingerprint', 'email'] });
+      return c.orderId;
+    },
     'sla-escalated-then-reported': async () => {
       const c = await submit(reviewOrder());
       await wait(c.orderId, 'escalated');

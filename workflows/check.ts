@@ -254,11 +254,18 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
 
   wf.setHandler(
     decideUpdate,
-    async ({ action, reason, requested, reviewerId, role }) => {
+    async ({ action, reason, requested, block, reviewerId, role }) => {
       const actor: Actor = { type: 'reviewer', id: reviewerId, role };
-      carryOut({ type: 'audit', at: now(), actor, action: `decision.${action}`, detail: { reason, ...(requested ? { requested } : {}) } });
+      const at = now();
+      carryOut({ type: 'audit', at, actor, action: `decision.${action}`, detail: { reason, ...(requested ? { requested } : {}), ...(block?.length ? { block } : {}) } });
       if (action === 'request_documents') return requestDocuments(requested!, actor, reason);
-      return apply({ type: 'decided', action, actor, reason });
+      const decided = apply({ type: 'decided', action, actor, reason });
+      // Since 2026-12: a reject may put the order's values on the block list before the reviewer hears back
+      // (an activity retried until stored, so a crash between the decision and the list loses nothing).
+      if (action === 'reject' && block?.length && wf.patched('block-on-reject')) {
+        await store.blockOrderValues({ checkId, order, types: block, actor, at });
+      }
+      return decided;
     },
     { validator: (request) => refuseIf(decisionRefusal(state, request, busy(), Date.now())) },
   );

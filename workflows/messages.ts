@@ -7,6 +7,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor, CheckState, Claim, DocumentState, DuplicateMatch, ReviewAction } from '../domain/check';
 import type { DocumentKind } from '../domain/order';
+import type { ListType } from '../domain/lists';
 
 export interface SubmitRequest {
   /** Unique per API call: tells the call that created the workflow from those that joined it. */
@@ -42,6 +43,8 @@ export interface DecisionRequest {
   action: ReviewAction;
   reason: string;
   requested?: DocumentKind[];
+  /** With `reject`: the order's values of these types go on the block list (API.md, "Lists"). */
+  block?: ListType[];
   reviewerId: string;
   role: string;
 }

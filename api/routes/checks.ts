@@ -18,6 +18,7 @@ import { checkWorkflow, type CheckWorkflowInput } from '../../workflows/check';
 import { ApiError, invalidRequest, notFound } from '../errors';
 import { requireServiceKey } from '../auth';
 import { checksDecided } from '../metrics';
+import { outcomesOf } from '../../app/outcomes';
 
 export const cancelSchema = z.object({ reason: z.string().trim().min(1).max(500) });
 export const orderIdParam = orderSchema.shape.orderId;
@@ -81,7 +82,7 @@ export function checksRouter(config: Config, temporal: Client): Router {
       throw error;
     });
     if (!state) throw notFound(`check for order ${orderId}`);
-    res.json(presentCheck(state, present, true));
+    res.json({ ...presentCheck(state, present, true), outcomes: await outcomesOf(orderId) });
   });
 
   router.post('/v1/checks/:orderId/cancel', async (req, res) => {

@@ -11,6 +11,7 @@ import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporal
 import type { Config } from '../../config';
 import { allowedActions, fulfilmentOf, isFinal, reviewActions, statuses, type CheckState } from '../../domain/check';
 import { documentKinds } from '../../domain/order';
+import { listTypes } from '../../domain/lists';
 import { can, permissionNames, roles, type Role } from '../../domain/roles';
 import { appendAudit, auditTrail } from '../../activities/audit';
 import { keyRing } from '../../lib/documentKeys';
@@ -26,11 +27,14 @@ import { requireReviewer, type Reviewer } from '../reviewerAuth';
 import { ApiError, invalidRequest, notFound } from '../errors';
 import { webRoot } from './verification';
 import { queuePage, queueQuerySchema } from '../queue';
+import { outcomesOf } from '../../app/outcomes';
 
 export const decisionSchema = z.object({
   action: z.enum(reviewActions),
   reason: z.string().trim().min(1, 'a reason is required').max(2000),
   requested: z.array(z.enum(documentKinds)).min(1).max(3).optional(),
+  /** With `reject`: put the order's values of these types on the block list (API.md, "Lists"). */
+  block: z.array(z.enum(listTypes)).min(1).max(listTypes.length).optional(),
 });
 const checkIdSchema = z.string().regex(/^chk_[A-Za-z0-9_-]{1,40}$/, 'not a check id');
 const variantSchema = z.enum(['preview', 'thumbnail', 'original']).default('preview');
@@ -78,7 +82,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
         // Temporal cannot answer: the last projected state.
       }
     }
-    const docs = await DocumentModel.find({ checkId }, { dataKey: 0 }).lean();
+    const [docs, outcomes] = await Promise.all([DocumentModel.find({ checkId }, { dataKey: 0 }).lean(), outcomesOf(record.orderId)]);
     const meta = new Map(docs.map((d) => [d._id, d]));
     return {
       checkId: state.checkId,
@@ -117,6 +121,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
       escalationOverdueAt: state.escalationOverdueAt ?? null,
       allowedActions: allowedActions(state, reviewer.role),
       purged: Boolean(record.purgedAt),
+      outcomes,
     };
   }
 
@@ -148,6 +153,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
     if (body.data.action === 'request_documents' && !body.data.requested) {
       throw new ApiError(400, 'invalid_request', 'say which documents to request in "requested"');
     }
+    if (body.data.block && body.data.action !== 'reject') throw new ApiError(400, 'invalid_request', '"block" goes with a reject only');
     const orderId = await openCaseOrder(checkId, (status) => `a case that is ${status} cannot take "${body.data.action}"`);
     try {
       await temporal.workflow.getHandle(workflowIdFor(orderId)).executeUpdate(decideUpdate, {

@@ -46,6 +46,8 @@ describe('roles and permissions', () => {
     'document.original': 'senior',
     'audit.read': 'reviewer',
     'claim.override': 'admin',
+    'lists.manage': 'senior',
+    'outcomes.record': 'senior',
   };
 
   for (const [permission, min] of Object.entries(expected) as Array<[Permission, Role]>) {

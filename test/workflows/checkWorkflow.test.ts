@@ -103,6 +103,10 @@ const activities: Partial<CheckActivities> = {
   async escalationOverdue(input) {
     calls.push({ name: 'escalationOverdue', orderId: orderOf(input.checkId), input: {} });
   },
+  async blockOrderValues(input) {
+    calls.push({ name: 'blockOrderValues', orderId: input.order.orderId, input: { types: input.types, actor: input.actor, checkId: input.checkId } });
+    return input.types;
+  },
 };
 
 describe('check workflow, every timer and message path (mocked activities, short timers)', function () {
@@ -318,6 +322,25 @@ describe('check workflow, every timer and message path (mocked activities, short
       ]);
     });
   }
+
+  it("a reject with `block` puts the order's values on the block list before it answers; `block` without a reject is refused", async () => {
+    const { orderId } = await submit({ action: 'review' });
+    await claim(orderId, 'rev_1', 'reviewer');
+    const wrong = await refusal(
+      handle(orderId).executeUpdate(decideUpdate, { args: [{ action: 'approve', reason: 'fine', reviewerId: 'rev_1', role: 'reviewer', block: ['email'] }] }),
+    );
+    expect(wrong.type).to.equal('invalid_request');
+    expect(called(orderId, 'blockOrderValues')).to.deep.equal([]);
+    const decided = await handle(orderId).executeUpdate(decideUpdate, {
+      args: [{ action: 'reject', reason: 'stolen card', reviewerId: 'rev_1', role: 'reviewer', block: ['card_fingerprint', 'email'] }],
+    });
+    expect(decided.status).to.equal('rejected');
+    // Answered only once the entries are stored.
+    expect(called(orderId, 'blockOrderValues')).to.deep.equal([
+      { types: ['card_fingerprint', 'email'], actor: { type: 'reviewer', id: 'rev_1', role: 'reviewer' }, checkId: decided.checkId },
+    ]);
+    await handle(orderId).result();
+  });
 
   it('a reviewer may not report; an escalated case goes to the senior queue', async () => {
     const { orderId } = await submit({ action: 'review' });

@@ -131,6 +131,29 @@ export function decisionSection(data) {
     ),
   );
 
+  // A reject may also put this order's values on the block list (API.md, "Lists").
+  if (!k.block) k.block = new Set();
+  const blockable = BLOCKABLE.filter(([type]) => hasValue(data.order, type));
+  const block = h(
+    'fieldset',
+    { className: 'kinds block-types', hidden: k.action !== 'reject' || blockable.length === 0 },
+    h('legend', {}, 'Also block this order’s (optional)'),
+    blockable.map(([type, label]) =>
+      h(
+        'label',
+        { className: 'check' },
+        h('input', {
+          type: 'checkbox',
+          name: 'block',
+          value: type,
+          checked: k.block.has(type),
+          onchange: (e) => (e.target.checked ? k.block.add(type) : k.block.delete(type)),
+        }),
+        ` ${label}`,
+      ),
+    ),
+  );
+
   const reason = h('textarea', { id: 'reason', rows: '3', required: true, 'aria-describedby': 'decision-error', oninput: (e) => (k.reason = e.target.value) });
   reason.value = k.reason;
 
@@ -140,6 +163,7 @@ export function decisionSection(data) {
     h('div', { className: 'decision-buttons', role: 'group', 'aria-label': 'Action' }, buttons),
     hints.length ? h('p', { id: 'decision-hint', className: 'muted small hint' }, hints.join(' ')) : null,
     kinds,
+    block,
     h('label', { for: 'reason', className: 'reason-label' }, 'Reason ', h('span', { className: 'muted small' }, '(required, kept in the audit trail)')),
     reason,
     h('p', { id: 'decision-error', className: 'field-error', role: 'alert' }, k.decisionError),
@@ -149,6 +173,36 @@ export function decisionSection(data) {
       k.busy ? 'Sending…' : chosen ? chosen.submit : 'Choose an action',
     ),
   );
+}
+
+/** What a reject can put on the block list, and whether the order carries a value of it. */
+const BLOCKABLE = [
+  ['card_fingerprint', 'card'],
+  ['email', 'email'],
+  ['device', 'device'],
+  ['ip', 'IP address'],
+  ['phone', 'phone'],
+  ['shipping_address', 'shipping address'],
+];
+
+function hasValue(order, type) {
+  if (!order) return false;
+  switch (type) {
+    case 'card_fingerprint':
+      return Boolean(order.payment && order.payment.card && order.payment.card.fingerprint);
+    case 'email':
+      return Boolean(order.customer && order.customer.email);
+    case 'device':
+      return Boolean(order.device && order.device.fingerprint);
+    case 'ip':
+      return Boolean(order.device && order.device.ip);
+    case 'phone':
+      return Boolean(order.customer && order.customer.phone);
+    case 'shipping_address':
+      return Boolean(order.shippingAddress && order.shippingAddress.line1 && order.shippingAddress.country);
+    default:
+      return false;
+  }
 }
 
 export function chooseAction(name) {
@@ -175,6 +229,7 @@ async function submitDecision() {
     body.requested = KIND_ORDER.filter((kind) => k.requested.has(kind));
     if (!body.requested.length) return showProblem('Choose at least one kind of document to request.');
   }
+  if (k.action === 'reject' && k.block && k.block.size) body.block = [...k.block];
   if (!reason) return showProblem('Write a reason: it is recorded with the decision.');
 
   const seq = k.seq;
@@ -188,6 +243,7 @@ async function submitDecision() {
     k.action = null;
     k.reason = '';
     k.requested = new Set();
+    k.block = new Set();
     k.busy = false;
     if (result && result.checkId === k.id && result.status) k.data = result;
     flash(`${label}: recorded for ${k.data.orderId || k.id}.`, 'ok');

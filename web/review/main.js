@@ -7,6 +7,7 @@
  *   documents.js  document cards                order.js     risk and order
  *   viewer.js     the document viewer           decision.js  claim and decision
  *   audit.js      the audit trail               keyboard.js  shortcuts
+ *   lists.js      the block and allow lists
  * and underneath: api.js (client), session.js (token, who I am, what I may do),
  * blobs.js (document bytes), router.js, state.js, clocks.js, format.js, labels.js, dom.js.
  */
@@ -17,9 +18,10 @@ import { openCase, resetCase } from './case.js';
 import { tick } from './clocks.js';
 import { $ } from './dom.js';
 import { onKeyDown } from './keyboard.js';
+import { openLists, resetLists } from './lists.js';
 import { focusQueueRow, loadFilters, loadQueue, renderQueue, resetQueue, setFilters } from './queue.js';
 import { caseHash, parseRoute } from './router.js';
-import { beginSession, endSession, storedToken, tokenFromInput } from './session.js';
+import { beginSession, can, endSession, storedToken, tokenFromInput } from './session.js';
 import { QUEUE_REFRESH_MS, state } from './state.js';
 import { wireViewer } from './viewer.js';
 
@@ -27,6 +29,7 @@ function route() {
   const signedIn = Boolean(state.session);
   $('signin-view').hidden = signedIn;
   $('app').hidden = !signedIn;
+  $('nav').hidden = !signedIn;
   if (!signedIn) {
     document.title = 'Sign in – Review console';
     $('token').focus();
@@ -35,6 +38,14 @@ function route() {
   const r = parseRoute();
   const previous = state.lastRoute;
   state.lastRoute = r;
+  $('nav-lists').hidden = !can('lists.manage');
+  $('lists-view').hidden = r.name !== 'lists';
+  if (r.name === 'lists') {
+    $('queue-view').hidden = true;
+    $('case-view').hidden = true;
+    openLists(r.list);
+    return;
+  }
   if (r.name === 'case') {
     $('queue-view').hidden = true;
     $('case-view').hidden = false;
@@ -99,6 +110,7 @@ function signOut(message, { keepStored = false } = {}) {
   revokeBlobs();
   resetQueue();
   resetCase(null);
+  resetLists();
   $('case').textContent = '';
   for (const d of [$('viewer'), $('shortcuts')]) if (d.open) d.close();
   route();

@@ -3,12 +3,15 @@
  *   #/queue                     the queue, most urgent first
  *   #/cases/<checkId>           one case: order, risk, documents, timeline, claim, decision
  *   #/cases/<checkId>/audit     the case's audit trail and its hash-chain verification
+ *   #/lists/block, #/lists/allow the block and allow lists (lists.js)
  * main.js shows the view a route names.
  */
 /* global location */
 
 export function parseRoute() {
   const hash = location.hash.replace(/^#/, '');
+  const lists = /^\/lists(?:\/(block|allow))?\/?$/.exec(hash);
+  if (lists) return { name: 'lists', list: lists[1] || 'block' };
   const m = /^\/cases\/([^/]+)(\/audit)?\/?$/.exec(hash);
   if (m) {
     let id = m[1];
