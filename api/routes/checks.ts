@@ -14,9 +14,10 @@ import { CheckModel } from '../../models';
 import { checkStateFromRecord, storedBodyHash } from '../../models/check';
 import { cancelUpdate, submitUpdate } from '../../workflows/messages';
 import { currentCheck, isNotFound } from '../storedChecks';
-import { fromWorkflowRefusal } from '../workflowErrors';
+import { fromWorkflowRefusal } from '../../app/workflowRefusals';
 import type { CheckWorkflowInput } from '../../workflows/check';
-import { ApiError, invalidRequest, notFound } from '../errors';
+import { invalidRequest } from '../errors';
+import { refuse } from '../../domain/errors';
 import { requireServiceKey } from '../auth';
 import { checksDecided } from '../metrics';
 
@@ -65,7 +66,7 @@ export function checksRouter(config: Config, temporal: Client): Router {
         if (record) {
           const known = storedBodyHash(record);
           if (known !== undefined && known !== bodyHash) {
-            throw new ApiError(409, 'order_conflict', `order ${order.orderId} was already submitted with a different body`);
+            throw refuse.orderConflict(`order ${order.orderId} was already submitted with a different body`);
           }
           return void res.status(200).json(presentCheck(checkStateFromRecord(record), present));
         }
@@ -77,7 +78,7 @@ export function checksRouter(config: Config, temporal: Client): Router {
   router.get('/v1/checks/:orderId', async (req, res) => {
     const orderId = parseOrderId(req.params.orderId);
     const state = await currentCheck(temporal, orderId);
-    if (!state) throw notFound(`check for order ${orderId}`);
+    if (!state) throw refuse.notFound(`check for order ${orderId}`);
     res.json(presentCheck(state, present, true));
   });
 
@@ -88,10 +89,10 @@ export function checksRouter(config: Config, temporal: Client): Router {
     /** A final check answers from the read model: cancelled again → 200, ended otherwise → 409. */
     const answerFinal = async ({ orUnknown }: { orUnknown: boolean }) => {
       const record = await CheckModel.findOne({ orderId }).lean();
-      if (!record && orUnknown) throw notFound(`check for order ${orderId}`);
+      if (!record && orUnknown) throw refuse.notFound(`check for order ${orderId}`);
       // (No record yet: the check may still be being scored; its workflow takes the cancel once it is.)
       if (!record || !isFinal(record.status)) return false;
-      if (record.status !== 'cancelled') throw new ApiError(409, 'invalid_state', `the check already ended ${record.status}`);
+      if (record.status !== 'cancelled') throw refuse.invalidState(`the check already ended ${record.status}`);
       res.json(presentCheck(checkStateFromRecord(record), present, true));
       return true;
     };
@@ -121,7 +122,7 @@ function parseOrderId(value: unknown): string {
 
 function mapWorkflowError(error: unknown): unknown {
   const mapped = fromWorkflowRefusal(error);
-  if (mapped === error && isNotFound(error)) return notFound('check');
+  if (mapped === error && isNotFound(error)) return refuse.notFound('check');
   return mapped;
 }
 
@@ -129,7 +130,7 @@ async function withTimeout<T>(promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(
-      () => reject(new ApiError(503, 'temporarily_unavailable', 'the decision is taking longer than usual; retry the same request')),
+      () => reject(refuse.unavailable('the decision is taking longer than usual; retry the same request')),
       DECISION_TIMEOUT_MS,
     );
   });

@@ -19,11 +19,12 @@ import { CheckModel, DocumentModel } from '../../models';
 import { checkStateFromRecord } from '../../models/check';
 import { isNotFound } from '../storedChecks';
 import { claimUpdate, decideUpdate, stateQuery } from '../../workflows/messages';
-import { fromWorkflowRefusal } from '../workflowErrors';
+import { fromWorkflowRefusal } from '../../app/workflowRefusals';
 import { decryptBuffer, unwrapDataKey } from '../../documents/envelope';
 import { blobStore } from '../../documents/storage';
 import { requireReviewer, type Reviewer } from '../reviewerAuth';
-import { ApiError, invalidRequest, notFound } from '../errors';
+import { invalidRequest } from '../errors';
+import { refuse } from '../../domain/errors';
 import { webRoot } from './verification';
 import { queuePage, queueQuerySchema } from '../queue';
 
@@ -49,7 +50,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
   const me = (res: { locals: Record<string, unknown> }) => res.locals.reviewer as Reviewer;
 
   const permit = (role: Role, permission: Parameters<typeof can>[1]) => {
-    if (!can(role, permission)) throw new ApiError(403, 'forbidden', `your role (${role}) may not ${permission.replace('.', ' ')}`);
+    if (!can(role, permission)) throw refuse.forbidden(`your role (${role}) may not ${permission.replace('.', ' ')}`);
   };
 
   // The console asks this instead of knowing the role rules itself.
@@ -69,7 +70,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
   /** The whole case: read model (order metadata), the state (live while open; stored once final), document metadata. */
   async function loadCase(checkId: string, reviewer: Reviewer) {
     const record = await CheckModel.findById(checkId).lean();
-    if (!record) throw notFound(`case ${checkId}`);
+    if (!record) throw refuse.notFound(`case ${checkId}`);
     let state: CheckState = checkStateFromRecord(record);
     if (!isFinal(record.status)) {
       try {
@@ -146,7 +147,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
     const body = decisionSchema.safeParse(req.body ?? {});
     if (!body.success) throw invalidRequest(body.error);
     if (body.data.action === 'request_documents' && !body.data.requested) {
-      throw new ApiError(400, 'invalid_request', 'say which documents to request in "requested"');
+      throw refuse.invalidRequest('say which documents to request in "requested"');
     }
     const orderId = await openCaseOrder(checkId, (status) => `a case that is ${status} cannot take "${body.data.action}"`);
     try {
@@ -165,10 +166,10 @@ export function reviewRouter(config: Config, temporal: Client): Router {
     const variant = parse(variantSchema, req.query.variant, 'variant');
     permit(reviewer.role, variant === 'original' ? 'document.original' : 'document.preview');
     const doc = await DocumentModel.findById(String(req.params.documentId)).lean();
-    if (!doc || doc.checkId !== checkId) throw notFound('document');
+    if (!doc || doc.checkId !== checkId) throw refuse.notFound('document');
     const blob = doc.blobs?.[variant];
     if (!blob?.iv || !doc.dataKey || doc.shreddedAt) {
-      throw new ApiError(404, 'not_found', doc.shreddedAt ? 'this document was destroyed at the end of its retention period' : `no ${variant} for this document`);
+      throw refuse.gone(doc.shreddedAt ? 'this document was destroyed at the end of its retention period' : `no ${variant} for this document`);
     }
     // Audited before a single byte leaves.
     await appendAudit({
@@ -179,7 +180,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
       detail: { documentId: doc._id, variant },
     });
     const ciphertext = await blobs.get(`${doc._id}/${variant}`);
-    if (!ciphertext) throw notFound('document content');
+    if (!ciphertext) throw refuse.notFound('document content');
     const plain = decryptBuffer(unwrapDataKey(ring, doc.dataKey), { iv: blob.iv, tag: blob.tag!, ciphertext }, `${doc._id}:${variant}`);
     res.setHeader('Content-Type', blob.contentType ?? (variant === 'original' ? doc.contentType : 'image/jpeg'));
     res.setHeader('Cache-Control', 'no-store');
@@ -193,7 +194,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
     const reviewer = me(res);
     permit(reviewer.role, 'audit.read');
     const checkId = parse(checkIdSchema, req.params.checkId, 'check id');
-    if (!(await CheckModel.exists({ _id: checkId }))) throw notFound(`case ${checkId}`);
+    if (!(await CheckModel.exists({ _id: checkId }))) throw refuse.notFound(`case ${checkId}`);
     const trail = await auditTrail(checkId);
     res.setHeader('Cache-Control', 'no-store');
     res.json(trail);
@@ -209,19 +210,19 @@ export function reviewRouter(config: Config, temporal: Client): Router {
 /** The order of a case that may still change; a final case is refused here (its workflow may have completed). */
 async function openCaseOrder(checkId: string, finalMessage: (status: string) => string): Promise<string> {
   const record = await CheckModel.findById(checkId, { orderId: 1, status: 1 }).lean();
-  if (!record) throw notFound(`case ${checkId}`);
-  if (isFinal(record.status)) throw new ApiError(409, 'invalid_state', finalMessage(record.status));
+  if (!record) throw refuse.notFound(`case ${checkId}`);
+  if (isFinal(record.status)) throw refuse.invalidState(finalMessage(record.status));
   return record.orderId;
 }
 
 /** The API's answer to a refused claim or decision; a workflow that completed meanwhile means the case ended. */
 async function refusal(error: unknown, checkId: string): Promise<unknown> {
   if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
-    return new ApiError(503, 'temporarily_unavailable', 'the case is busy; retry the same request');
+    return refuse.unavailable('the case is busy; retry the same request');
   }
   if (isNotFound(error)) {
     const record = await CheckModel.findById(checkId, { status: 1 }).lean();
-    if (record && isFinal(record.status)) return new ApiError(409, 'invalid_state', `the case already ended ${record.status}`);
+    if (record && isFinal(record.status)) return refuse.invalidState(`the case already ended ${record.status}`);
   }
   return fromWorkflowRefusal(error);
 }

@@ -38,13 +38,14 @@ import { logger } from '../../lib/logger';
 import { workflowIdFor } from '../../lib/temporal';
 import { DocumentModel, VerificationModel } from '../../models';
 import { documentReceivedUpdate } from '../../workflows/messages';
-import { fromWorkflowRefusal } from '../workflowErrors';
+import { fromWorkflowRefusal } from '../../app/workflowRefusals';
 import { sniffType } from '../../documents/sniff';
 import { encryptBuffer, newDataKey } from '../../documents/envelope';
 import { readImageHeader } from '../../documents/image';
 import { isDocumentRejected } from '../../documents/errors';
 import { blobStore } from '../../documents/storage';
-import { ApiError, invalidRequest } from '../errors';
+import { invalidRequest } from '../errors';
+import { refuse, Refusal } from '../../domain/errors';
 import { fixedWindowLimiter } from '../rateLimit';
 import { currentCheck } from '../storedChecks';
 import { InFlightBytes } from '../inFlightBytes';
@@ -91,7 +92,7 @@ export function verificationRouter(config: Config, temporal: Client): Router {
   const perIp = fixedWindowLimiter({ limit: 60, windowMs: 10 * 60_000 });
   const unknownPerIp = fixedWindowLimiter({ limit: 600, windowMs: 10 * 60_000, what: 'requests with unknown links' });
 
-  const gone = () => new ApiError(404, 'not_found', 'this verification link is unknown or has expired');
+  const gone = () => refuse.gone('this verification link is unknown or has expired');
 
   /** The token's record: a shape check, then one indexed read. */
   async function lookup(raw: unknown): Promise<TokenRecord> {
@@ -110,7 +111,7 @@ export function verificationRouter(config: Config, temporal: Client): Router {
     // A newer round replaces this link.
     if (state.verification && state.verification.round !== record.round) throw gone();
     if (mustBeWaiting && state.status !== 'awaiting_documents') {
-      throw new ApiError(409, 'invalid_state', 'we are not waiting for documents on this order any more');
+      throw refuse.invalidState('we are not waiting for documents on this order any more');
     }
     return { ...record, state };
   }
@@ -136,7 +137,7 @@ export function verificationRouter(config: Config, temporal: Client): Router {
     try {
       record = await lookup(req.params.token);
     } catch (error) {
-      const lookedUp = error instanceof ApiError && error.status === 404 && tokenSchema.safeParse(req.params.token).success;
+      const lookedUp = error instanceof Refusal && error.code === 'not_found' && tokenSchema.safeParse(req.params.token).success;
       if (lookedUp) unknownPerIp(ip); // an unknown link that cost a read
       throw error;
     }
@@ -162,9 +163,9 @@ export function verificationRouter(config: Config, temporal: Client): Router {
     const file = req.file;
     const kind = kindSchema.safeParse(req.body?.kind);
     if (!kind.success) throw invalidRequest(kind.error, 'field "kind"');
-    if (!file || file.size === 0) throw new ApiError(400, 'invalid_request', 'attach the document as the multipart field "file"');
+    if (!file || file.size === 0) throw refuse.invalidRequest('attach the document as the multipart field "file"');
     if (!context.state.verification?.requested.includes(kind.data)) {
-      throw new ApiError(400, 'invalid_request', `"${kind.data}" was not requested (requested: ${context.state.verification?.requested.join(', ')})`);
+      throw refuse.invalidRequest(`"${kind.data}" was not requested (requested: ${context.state.verification?.requested.join(', ')})`);
     }
     return { kind: kind.data, file };
   }
@@ -172,15 +173,15 @@ export function verificationRouter(config: Config, temporal: Client): Router {
   /** The file's type from its bytes; an image's header is read so a pixel bomb is refused before any decoding. */
   async function sniffUpload(bytes: Buffer) {
     const contentType = sniffType(bytes.subarray(0, 4100));
-    if (!contentType) throw new ApiError(415, 'unsupported_type', 'send a JPEG, PNG or WebP photo, or a PDF');
+    if (!contentType) throw refuse.unsupportedType('send a JPEG, PNG or WebP photo, or a PDF');
     if (contentType !== 'application/pdf') {
       try {
         await readImageHeader(bytes);
       } catch (error) {
         if (isDocumentRejected(error) && error.reason === 'too_large_dimensions') {
-          throw new ApiError(413, 'file_too_large', error.message);
+          throw refuse.fileTooLarge(error.message);
         }
-        if (isDocumentRejected(error)) throw new ApiError(415, 'unsupported_type', error.message);
+        if (isDocumentRejected(error)) throw refuse.unsupportedType(error.message);
         throw error;
       }
     }
@@ -211,7 +212,7 @@ export function verificationRouter(config: Config, temporal: Client): Router {
       // The workflow has not seen this id: nothing of it may stay.
       await discard(documentId);
       logger.warn({ err: { message: (error as Error).message }, checkId: context.checkId, documentId }, 'storing an upload failed');
-      throw new ApiError(503, 'temporarily_unavailable', 'we could not store your file right now; please retry shortly', { retryAfterSeconds: UNCONFIRMED_RETRY_AFTER_SECONDS });
+      throw refuse.unavailable('we could not store your file right now; please retry shortly', UNCONFIRMED_RETRY_AFTER_SECONDS);
     }
     return documentId;
   }
@@ -240,9 +241,7 @@ export function verificationRouter(config: Config, temporal: Client): Router {
       }
       // The workflow may have taken it: keep the file; sending it again settles which.
       logger.warn({ err: { message: (error as Error).message }, checkId: context.checkId, documentId }, 'upload stored but not confirmed by the workflow');
-      throw new ApiError(503, 'temporarily_unavailable', 'we received your file but could not confirm it yet; please send it again shortly', {
-        retryAfterSeconds: UNCONFIRMED_RETRY_AFTER_SECONDS,
-      });
+      throw refuse.unavailable('we received your file but could not confirm it yet; please send it again shortly', UNCONFIRMED_RETRY_AFTER_SECONDS);
     }
     if (taken !== documentId) await discard(documentId);
     return taken;
@@ -269,12 +268,12 @@ function receive(upload: ReturnType<ReturnType<typeof multer>['single']>, req: R
       if (!error) return resolve();
       if (error instanceof multer.MulterError) {
         if (error.code === 'LIMIT_FILE_SIZE') {
-          return reject(new ApiError(413, 'file_too_large', `the file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`));
+          return reject(refuse.fileTooLarge(`the file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`));
         }
-        return reject(new ApiError(400, 'invalid_request', `malformed upload: ${error.message}${error.field ? ` (field "${error.field}")` : ''}`));
+        return reject(refuse.invalidRequest(`malformed upload: ${error.message}${error.field ? ` (field "${error.field}")` : ''}`));
       }
       const message = (error as Error).message ?? 'malformed upload';
-      reject(new ApiError(400, 'invalid_request', `malformed upload: ${message}`));
+      reject(refuse.invalidRequest(`malformed upload: ${message}`));
     });
   });
 }

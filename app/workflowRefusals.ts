@@ -1,0 +1,39 @@
+/**
+ * The one place where a check workflow's refusals (validator failures of its
+ * Updates: their ApplicationFailure type is a refusal code of domain/errors.ts)
+ * become refusals, and where Temporal being out of reach becomes one to retry
+ * (`temporarily_unavailable`) rather than a failure.
+ */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
+import { isRefusalCode, refuse, Refusal } from '../domain/errors';
+
+/** gRPC codes that say "not now" rather than "no": DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE. */
+const temporaryGrpcCodes = new Set([4, 8, 14]);
+const RETRY_AFTER_SECONDS = 5;
+
+/** Temporal could not be reached, was overloaded, or the Update call ran out of time (the Update itself may still happen). */
+function isTemporarilyUnavailable(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+    if (cause instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+    if (isGrpcServiceError(cause) && temporaryGrpcCodes.has(cause.code)) return true;
+  }
+  return false;
+}
+
+/** The refusal for a workflow's refusal or for Temporal out of reach, or the error itself when it is something else. */
+export function fromWorkflowRefusal(error: unknown): unknown {
+  if (error instanceof WorkflowUpdateFailedError) {
+    const cause = error.cause as { type?: string; message?: string } | undefined;
+    if (isRefusalCode(cause?.type)) return new Refusal(cause.type, cause.message ?? cause.type);
+  }
+  if (isTemporarilyUnavailable(error)) {
+    return refuse.unavailable('the service is busy or restarting; retry the same request shortly', RETRY_AFTER_SECONDS);
+  }
+  return error;
+}
+
+/** The workflow (or its history) is not there: never started, or completed and gone. */
+export function isNotFound(error: unknown): boolean {
+  if (error instanceof WorkflowNotFoundError) return true;
+  return isGrpcServiceError(error) && error.code === 5; // NOT_FOUND
+}
