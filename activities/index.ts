@@ -11,11 +11,11 @@ import { createDocumentActivities } from './documents';
 import { createAuditActivities } from './audit';
 import { createRetentionActivities } from './retention';
 import { createEscalationActivities } from './escalation';
-import { blobStore } from '../documents/storage';
+import { documentVault } from '../documents/vault';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
-  const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir, blobStore(config));
+  const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir, documentVault(config));
   return {
     ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (decision) => readModel.recordDecision(decision)),
     ...readModel,
