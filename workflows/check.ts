@@ -35,6 +35,7 @@ import {
   type WebhookEventType,
 } from '../domain/check';
 import type { DocumentKind, Order } from '../domain/order';
+import { claimProblem } from '../domain/roles';
 import type { CheckActivities } from '../activities';
 import { bandFor } from '../scoring/engine';
 import { ruleset } from '../scoring/rules';
@@ -307,11 +308,10 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
         }
         const why = busy();
         if (why) throw failure(failureTypes.invalidState, why);
-        if (s.status === 'escalated' && role === 'reviewer') {
-          throw failure(failureTypes.forbidden, 'escalated cases are for senior reviewers');
-        }
-        const held = s.claim && Date.parse(s.claim.leaseExpiresAt) > Date.now() && s.claim.assignee !== reviewerId;
-        if (held && role !== 'admin') {
+        const held = Boolean(s.claim && Date.parse(s.claim.leaseExpiresAt) > Date.now() && s.claim.assignee !== reviewerId);
+        const problem = claimProblem(role, s.status, held);
+        if (problem === 'forbidden') throw failure(failureTypes.forbidden, 'escalated cases are for senior reviewers');
+        if (problem === 'already_claimed') {
           throw failure(failureTypes.alreadyClaimed, `claimed by ${s.claim!.assignee} until ${s.claim!.leaseExpiresAt}`);
         }
       },
