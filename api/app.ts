@@ -8,7 +8,6 @@ import { verificationRouter, webRoot } from './routes/verification';
 import { reviewRouter } from './routes/review';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
-import { configureAudit } from '../activities/audit';
 
 /** Same-origin scripts and styles only; no inline code, no framing. */
 const pagePolicy =
@@ -22,7 +21,6 @@ export interface AppDeps {
 }
 
 export function createApp({ config, temporal, connection }: AppDeps): express.Express {
-  configureAudit(config.auditSecret);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);

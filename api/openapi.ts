@@ -4,7 +4,7 @@ import { orderSchema, documentKinds } from '../domain/order';
 import { statuses } from '../domain/check';
 import { cancelSchema } from './routes/checks';
 import { decisionSchema, reviewerSelfSchema } from './routes/review';
-import { queueQuerySchema } from './queue';
+import { queueQuerySchema } from '../app/reviewQueue';
 
 const reason = z.object({ code: z.string(), points: z.number().int(), detail: z.string() });
 export const checkViewSchema = z.object({

@@ -84,6 +84,11 @@ export const readModel = {
     );
   },
 
+  /** A document's record as the vault reads it (documents/vault.ts), with its check and type. */
+  async document(documentId: string) {
+    return DocumentModel.findById(documentId, { checkId: 1, contentType: 1, dataKey: 1, blobs: 1, shreddedAt: 1 }).lean();
+  },
+
   /** The record of a document just stored by an upload (status `processing`). */
   async recordUpload(document: {
     documentId: string;
