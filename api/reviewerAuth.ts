@@ -27,8 +27,6 @@ import { isRole, roleAtLeast, type Role } from '../domain/roles';
 import { bearer } from './auth';
 import { refuse } from '../domain/errors';
 
-export { roleAtLeast };
-export type { Role };
 
 /** An identity provider whose RS256/ES256 tokens are accepted, and what they must say. */
 export interface IdentityProvider {

@@ -14,9 +14,8 @@ import { keyRing } from '../lib/documentKeys';
 import type { BlobVariant } from './blobStore';
 import { blobName } from './blobStore';
 import { aadFor, decryptBuffer, decryptBufferOffThread, encryptBuffer, newDataKey, unwrapDataKey, type KeyRing, type WrappedKey } from './envelope';
-import { blobStore, type BlobStore } from './storage';
-
-export type { BlobVariant } from './blobStore';
+import type { BlobStore } from './blobStore';
+import { blobStore } from './storage';
 
 /** What a document's record keeps of one encrypted variant (the bytes are in the blob store). */
 export interface SealedVariant {
