@@ -1,6 +1,6 @@
 /**
  * The order pipeline's use cases: submit an order for a check, read a check,
- * cancel it (API.md "Order pipeline", `/openapi.json`). A check changes only
+ * cancel it (`/openapi.json`). A check changes only
  * through its workflow (Update-with-Start, updates); a final check — whose
  * workflow may have completed — is answered from the read model.
  */

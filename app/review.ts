@@ -1,5 +1,5 @@
 /**
- * The reviewers' use cases (API.md "Reviewers", `/openapi.json`): the queue, a
+ * The reviewers' use cases (`/openapi.json`, README "Who may do what"): the queue, a
  * case, claiming it, deciding it, opening one of its documents, its audit
  * trail. Claims and decisions are Updates of the case's workflow, so the
  * workflow refuses what cannot be done before anything is recorded; who may do

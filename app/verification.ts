@@ -1,5 +1,5 @@
 /**
- * The customer's side (API.md "Customer"): the token in the link is the
+ * The customer's side (`/openapi.json`, README "Architecture"): the token in the link is the
  * credential. What the link's page shows, and receiving an upload: checked by
  * its bytes, sealed in the document vault, recorded, and only then handed to
  * the check's workflow by id (file bytes never pass through Temporal).

@@ -1,5 +1,5 @@
 /**
- * The one configuration module: environment variables of API.md, parsed by zod,
+ * The one configuration module: environment variables (README "Configuration"), parsed by zod,
  * typed, with their defaults. Secrets that are not set get development values
  * kept in `DATA_DIR/dev-secrets.json` (so they survive restarts), which the
  * start banner prints; in production (`NODE_ENV=production`) they are required.

@@ -135,7 +135,7 @@ export interface CheckState {
   version: number;
 }
 
-/** The check as API.md presents it (the token is derived by the presenter, never stored here). */
+/** The check as the API presents it (`/openapi.json`) (the token is derived by the presenter, never stored here). */
 export interface CheckView {
   checkId: string;
   orderId: string;
@@ -148,7 +148,7 @@ export interface CheckView {
   timeline?: Omit<TimelineEntry, 'seq'>[];
 }
 
-/** The events a check sends to WEBHOOK_URL (API.md: `check.status_changed`, one per transition). */
+/** The events a check sends to WEBHOOK_URL (README "Webhooks": `check.status_changed`, one per transition). */
 export const webhookEventTypes = {
   statusChanged: 'check.status_changed',
   /** An escalated case nobody decided within ESCALATION_SLA. */

@@ -1,4 +1,4 @@
-/** The order pipeline's API: submit, read and cancel checks (API.md "Order pipeline"): parse → app/checks.ts → present. */
+/** The order pipeline's API: submit, read and cancel checks (`/openapi.json`): parse → app/checks.ts → present. */
 import { Router } from 'express';
 import { z } from 'zod';
 import type { Client } from '@temporalio/client';

@@ -1,5 +1,5 @@
 /**
- * The reviewers' API (API.md "Reviewers"): parse → app/review.ts → present.
+ * The reviewers' API (`/openapi.json`, README "Who may do what"): parse → app/review.ts → present.
  * Who may do what is domain/roles.ts; `GET /v1/review/me` gives the console the
  * caller's permissions and each case carries its `allowedActions`.
  */

@@ -1,5 +1,5 @@
 /**
- * The customer's side (API.md "Customer"): parse → app/verification.ts → present.
+ * The customer's side (`/openapi.json`, README "Architecture"): parse → app/verification.ts → present.
  * What stays here is HTTP: an upload's costs, in order, each bounded before the
  * next is paid:
  * - an unknown token costs one indexed read and is not charged to the address's

@@ -1,6 +1,6 @@
 /**
  * Engine table test: clean orders approve, classic fraud patterns land where
- * "verify, don't decline" (PRODUCT.md) says they should; then properties over the
+ * "verify, don't decline" (README "Architecture") says they should; then properties over the
  * table plus a seeded batch of generated orders.
  */
 import { expect } from 'chai';
@@ -10,7 +10,7 @@ import { emptyVelocity, type Action, type Band, type ScoreInput, type VelocityCo
 
 const NOW = '2026-11-24T10:05:00Z';
 
-/** The API.md example: a clean order with full metadata. */
+/** The documented example (README "Quick start"): a clean order with full metadata. */
 const cleanOrder: Order = {
   orderId: 'ord_1001',
   placedAt: '2026-11-24T10:00:00Z',
@@ -72,7 +72,7 @@ const newHighValueCustomer = (o: Order) => {
   o.payment!.threeDSecure = 'not_performed';
 };
 
-/** The textbook suspicious order (PRODUCT.md): shipping to another country than billing. */
+/** The textbook suspicious order (README "Architecture"): shipping to another country than billing. */
 const textbook = (o: Order) => {
   newHighValueCustomer(o);
   o.shippingAddress = { line1: '5 High St', city: 'London', postalCode: 'E1 6AN', country: 'GB' };
@@ -105,7 +105,7 @@ const LOW_MAX = ruleset.bands.find((b) => b.band === 'medium')!.min;
 
 const table: Row[] = [
   // --- clean orders -------------------------------------------------------------------
-  { name: 'API.md example (full metadata)', input: make(), band: 'low', action: 'approve', maxScore: LOW_MAX / 2 },
+  { name: 'the documented example (full metadata)', input: make(), band: 'low', action: 'approve', maxScore: LOW_MAX / 2 },
   { name: 'required fields only, moderate amount', input: minimal(8_000), band: 'low', action: 'approve', maxScore: LOW_MAX / 2 },
   { name: 'required fields only, high amount', input: minimal(60_000), band: 'low', action: 'approve' },
   {

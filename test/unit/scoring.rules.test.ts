@@ -10,7 +10,7 @@ import { emptyVelocity, type ScoreInput, type VelocityCounts } from '../../scori
 
 const NOW = '2026-11-24T10:05:00Z';
 
-/** The API.md example: a clean order with full metadata. */
+/** The documented example (README "Quick start"): a clean order with full metadata. */
 const cleanOrder: Order = {
   orderId: 'ord_1001',
   placedAt: '2026-11-24T10:00:00Z',
