@@ -37,7 +37,7 @@ import {
 import type { DocumentKind, Order } from '../domain/order';
 import { claimProblem } from '../domain/roles';
 import type { CheckActivities } from '../activities';
-import { bandFor } from '../scoring/engine';
+import { bandFor } from '../scoring/bands';
 import { ruleset } from '../scoring/rules';
 import {
   cancelUpdate,
