@@ -5,7 +5,8 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import mongoose from 'mongoose';
 import sharp from 'sharp';
 import { call, type Reply } from './client';
@@ -77,11 +78,11 @@ describe('uploads: limits, memory, retries (integration)', function () {
   const listed = async (api: Api, token: string): Promise<{ documentId: string; status: string }[]> =>
     (await call(api.baseUrl, 'GET', `/v1/verification/${token}`)).body.documents;
 
-  /** Document records and stored originals of a check, in the database. */
+  /** Document records of a check (in the database) and their stored originals (in the blob store, files under DATA_DIR/blobs). */
   const stored = async (checkId: string) => {
     const records = await db.collection('documents').find({ checkId }, { projection: { _id: 1 } }).toArray();
     const ids = records.map((r) => String(r._id));
-    const blobs = ids.length ? await db.collection('documents.files').countDocuments({ filename: { $in: ids.map((id) => `${id}/original`) } }) : 0;
+    const blobs = ids.filter((id) => existsSync(path.join(h.dataDir, 'blobs', id, 'original'))).length;
     return { ids, blobs };
   };
 
