@@ -7,13 +7,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import type { Config } from '../config';
-import { taskQueues } from '../config';
 import { isFinal, type Actor, type CheckState } from '../domain/check';
 import { refuse } from '../domain/errors';
 import type { Order } from '../domain/order';
 import { canonicalJson, sha256Hex } from '../lib/crypto';
-import { workflowIdFor } from '../lib/temporal';
-import type { CheckWorkflowInput } from '../workflows/check';
+import { taskQueues, workflowIdFor } from '../workflows/names';
+import { checkWorkflow, type CheckWorkflowInput } from '../workflows/check';
 import { cancelUpdate, stateQuery, submitUpdate } from '../workflows/messages';
 import { readModel } from './readModel';
 import { fromWorkflowRefusal, isNotFound } from './workflowRefusals';
@@ -47,7 +46,7 @@ export function checksService(config: Config, temporal: Client) {
         submissionId,
         durations: config.durations,
       };
-      const startWorkflowOperation = new WithStartWorkflowOperation('checkWorkflow', {
+      const startWorkflowOperation = new WithStartWorkflowOperation(checkWorkflow, {
         workflowId: workflowIdFor(order.orderId),
         taskQueue: taskQueues.checks,
         args: [input],

@@ -14,7 +14,7 @@ import { can, type Permission, type Role } from '../domain/roles';
 import { appendAudit, auditTrail, configureAudit } from '../activities/audit';
 import type { BlobVariant } from '../documents/blobStore';
 import { documentVault } from '../documents/vault';
-import { workflowIdFor } from '../lib/temporal';
+import { workflowIdFor } from '../workflows/names';
 import { claimUpdate, decideUpdate, stateQuery } from '../workflows/messages';
 import { readModel, type DocumentMeta, type StoredCheck } from './readModel';
 import { queuePage, type QueueQuery } from './reviewQueue';

@@ -27,7 +27,7 @@ import { isDocumentRejected } from '../documents/errors';
 import { documentVault } from '../documents/vault';
 import { tokenHash } from '../lib/crypto';
 import { logger } from '../lib/logger';
-import { workflowIdFor } from '../lib/temporal';
+import { workflowIdFor } from '../workflows/names';
 import { VerificationModel } from '../models';
 import { documentReceivedUpdate } from '../workflows/messages';
 import { currentCheck } from './checks';
