@@ -209,8 +209,8 @@ export async function auditEvent(input: AuditEventInput): Promise<Pick<AuditEntr
   return { checkId, seq, hash };
 }
 
-/** The activities object for the worker, whose chains `secret` (AUDIT_SECRET) keys. */
+/** The activities object for the worker, whose chains `secret` (AUDIT_SECRET) keys: the workflow calls `auditEvent` only. */
 export function createAuditActivities(secret: Buffer) {
   configureAudit(secret);
-  return { appendAudit, readAudit, auditEvent };
+  return { auditEvent };
 }

@@ -10,9 +10,7 @@ import type { Config } from '../config';
 import type { DocumentKind } from '../domain/order';
 import type { DocumentStatus, DuplicateMatch } from '../domain/check';
 import { DocumentModel } from '../models';
-import { keyRing } from '../lib/documentKeys';
-import { decryptBufferOffThread, encryptBuffer, unwrapDataKey, type WrappedKey } from '../documents/envelope';
-import { blobStore } from '../documents/storage';
+import { documentVault } from '../documents/vault';
 import { hammingDistance, phashBands, processImage } from '../documents/image';
 import { inspectPdf } from '../documents/pdf';
 import { isDocumentRejected } from '../documents/errors';
@@ -36,8 +34,7 @@ export interface ProcessResult {
 }
 
 export function createDocumentActivities(config: Config) {
-  const ring = keyRing(config);
-  const store = blobStore(config);
+  const vault = documentVault(config);
 
   async function findDuplicates(documentId: string, checkId: string, sha256: string, phash?: string) {
     const exact = await DocumentModel.find({ sha256 }, { checkId: 1, orderId: 1 }).lean();
@@ -72,11 +69,9 @@ export function createDocumentActivities(config: Config) {
 
   async function processDocument(input: { documentId: string; checkId: string; orderId: string; kind: DocumentKind }): Promise<ProcessResult> {
     const doc = await DocumentModel.findById(input.documentId).lean();
-    if (!doc || !doc.dataKey || !doc.blobs?.original?.iv) return { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
-    const dataKey = unwrapDataKey(ring, doc.dataKey as WrappedKey);
-    const ciphertext = await store.get(`${doc._id}/original`);
-    if (!ciphertext) return { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
-    const original = await decryptBufferOffThread(dataKey, { iv: doc.blobs.original.iv, tag: doc.blobs.original.tag!, ciphertext }, `${doc._id}:original`);
+    const stored = doc ? await vault.readVariant(doc, 'original', { offThread: true }) : undefined;
+    if (!doc || !stored) return { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
+    const original = stored.bytes;
 
     let update: Record<string, unknown>;
     let sha256: string;
@@ -93,12 +88,11 @@ export function createDocumentActivities(config: Config) {
         const image = await processImage(original);
         sha256 = image.sha256;
         phash = image.phash;
-        const blobs: Record<string, unknown> = {};
-        for (const variant of ['preview', 'thumbnail'] as const) {
-          const sealed = encryptBuffer(dataKey, image[variant], `${doc._id}:${variant}`);
-          await store.put(`${doc._id}/${variant}`, sealed.ciphertext);
-          blobs[`blobs.${variant}`] = { iv: sealed.iv, tag: sealed.tag, size: sealed.ciphertext.length, contentType: 'image/jpeg' };
-        }
+        const sealed = await vault.storeVariants(doc, {
+          preview: { bytes: image.preview, contentType: 'image/jpeg' },
+          thumbnail: { bytes: image.thumbnail, contentType: 'image/jpeg' },
+        });
+        const blobs = Object.fromEntries(Object.entries(sealed).map(([variant, blob]) => [`blobs.${variant}`, blob]));
         update = { ...blobs, width: image.width, height: image.height, quality: image.quality, phash, phashBands: phashBands(phash) };
         if (image.rejection) {
           status = 'rejected';

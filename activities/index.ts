@@ -13,13 +13,14 @@ import { createRetentionActivities } from './retention';
 import { createEscalationActivities } from './escalation';
 import { createListActivities } from './lists';
 import { createOutcomeActivities } from './outcomes';
-import { blobStore } from '../documents/storage';
+import { documentVault } from '../documents/vault';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
-  const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir, blobStore(config));
+  // recordDecision is the decision activity's own write, not an activity of its own.
+  const { recordDecision, ...readModel } = createReadModelActivities(config.tokenSecret, config.mail.outboxDir, documentVault(config));
   return {
-    ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (decision) => readModel.recordDecision(decision)),
+    ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), recordDecision),
     ...readModel,
     ...createWebhookActivities(config.webhook, present),
     ...createNotifyActivities(config),

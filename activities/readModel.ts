@@ -4,7 +4,7 @@ import { fulfilmentOf, isFinal } from '../domain/check';
 import type { Order } from '../domain/order';
 import { CheckModel, DocumentModel, OutcomeModel, QueueEntryModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
 import { openStatuses, queueFields } from '../models/queueEntry';
-import type { BlobStore } from '../documents/storage';
+import type { DocumentVault } from '../documents/vault';
 import { tokenHash, verificationToken } from '../lib/crypto';
 import { purgeAuditText } from './audit';
 import { deleteOutboxMessages } from './notify';
@@ -24,9 +24,9 @@ export interface Projection {
 
 /**
  * `outboxDir`: where e-mails are written without SMTP (the purge deletes a check's messages there);
- * `blobs`: where documents' bytes are (the purge deletes them).
+ * `vault`: where documents' bytes are (the purge shreds them).
  */
-export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string, blobs: BlobStore) {
+export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string, vault: Pick<DocumentVault, 'shred'>) {
   /**
      * Writes one version of the check. The workflow sends versions in order, one
      * at a time; the `version` guard also drops a late retry of an older one.
@@ -142,7 +142,7 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
         { _id: d._id },
         { $unset: { dataKey: 1, blobs: 1, sha256: 1, phash: 1, phashBands: 1, size: 1, width: 1, height: 1, pages: 1, quality: 1 }, $set: { shreddedAt: new Date() } },
       );
-      await blobs.deleteDocument(d._id);
+      await vault.shred(d._id);
     }
     await VerificationModel.deleteMany({ checkId });
     await VelocityEventModel.deleteOne({ _id: orderId });

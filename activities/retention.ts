@@ -1,6 +1,6 @@
 /**
  * Retention: a final check's personal data is purged when its RETENTION_PERIOD
- * ends (API.md: "at most a minute later, whatever runs the purge"), whether or
+ * ends (at most a minute later, whatever runs the purge; README "Privacy"), whether or
  * not its workflow still runs. The check workflow completes once a check is
  * final and delivered; what remains is a small retention entry (models/retention.ts)
  * written with the final projection, and two passes run from Temporal Schedules

@@ -10,7 +10,6 @@ import { listsRouter } from './routes/lists';
 import { outcomesRouter } from './routes/outcomes';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
-import { configureAudit } from '../activities/audit';
 
 /** Same-origin scripts and styles only; no inline code, no framing. */
 const pagePolicy =
@@ -24,7 +23,6 @@ export interface AppDeps {
 }
 
 export function createApp({ config, temporal, connection }: AppDeps): express.Express {
-  configureAudit(config.auditSecret);
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);

@@ -1,10 +1,33 @@
-/** The one error type of the API, and the handlers that turn anything thrown into API.md's error body. */
+/**
+ * Errors as HTTP answers: the one table from the refusal vocabulary
+ * (domain/errors.ts) to HTTP statuses, the transport's own 4xx (express, its
+ * middlewares, Node's parser), and the handlers that turn anything thrown into
+ * the contract's error body (`{error:{code,message,details}}`, `/openapi.json`).
+ */
 import { STATUS_CODES, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { logger } from '../lib/logger';
+import { Refusal, refuse, type RefusalCode } from '../domain/errors';
 
+/** THE table: the HTTP status of each refusal code. */
+export const httpStatus: Readonly<Record<RefusalCode, number>> = {
+  invalid_request: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  invalid_state: 409,
+  order_conflict: 409,
+  already_claimed: 409,
+  claim_required: 409,
+  file_too_large: 413,
+  unsupported_type: 415,
+  rate_limited: 429,
+  temporarily_unavailable: 503,
+};
+
+/** An answer of the transport itself (a malformed body, an unknown route's 404 is a Refusal): status and code as sent. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -17,17 +40,27 @@ export class ApiError extends Error {
   }
 }
 
-export const notFound = (what: string) => new ApiError(404, 'not_found', `${what} not found`);
+/** A refusal as an HTTP answer, its status from the table. */
+export function toApiError(refusal: Refusal): ApiError {
+  return new ApiError(httpStatus[refusal.code], refusal.code, refusal.message, refusal.details);
+}
 
 /** zod issues as `details`: where and what, never the submitted values (they may be PII). */
-export function invalidRequest(error: z.ZodError, what = 'request body'): ApiError {
+export function invalidRequest(error: z.ZodError, what = 'request body'): Refusal {
   const details = error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message, code: issue.code }));
   const first = details[0];
-  return new ApiError(400, 'invalid_request', `invalid ${what}: ${first ? `${first.path || '(root)'}: ${first.message}` : 'malformed'}`, details);
+  return refuse.invalidRequest(`invalid ${what}: ${first ? `${first.path || '(root)'}: ${first.message}` : 'malformed'}`, details);
+}
+
+/** The parsed value, or an `invalid_request` naming `what`. */
+export function parseOr<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw invalidRequest(parsed.error, what);
+  return parsed.data;
 }
 
 export const unknownRoute: RequestHandler = (req, _res, next) => {
-  next(new ApiError(404, 'not_found', `no route for ${req.method} ${req.path}`));
+  next(refuse.gone(`no route for ${req.method} ${req.path}`));
 };
 
 /**
@@ -83,6 +116,7 @@ export function fromHttpError(error: unknown): ApiError | undefined {
 export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   let apiError: ApiError;
   if (error instanceof ApiError) apiError = error;
+  else if (error instanceof Refusal) apiError = toApiError(error);
   else {
     const clientError = fromHttpError(error);
     if (clientError) {

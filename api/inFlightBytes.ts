@@ -7,7 +7,7 @@
  * `retryAfterSeconds`, before anything is read or stored.
  */
 import type { Request } from 'express';
-import { ApiError } from './errors';
+import { refuse } from '../domain/errors';
 
 export interface Reservation {
   bytes: number;
@@ -35,9 +35,7 @@ export class InFlightBytes {
     const declared = Number(req.headers['content-length']);
     const bytes = Number.isSafeInteger(declared) && declared > 0 ? Math.min(declared, this.perRequest) : this.perRequest;
     if (this.used + bytes > this.limit) {
-      throw new ApiError(503, 'temporarily_unavailable', `we are receiving many uploads right now; please retry in ${this.retryAfterSeconds} s`, {
-        retryAfterSeconds: this.retryAfterSeconds,
-      });
+      throw refuse.unavailable(`we are receiving many uploads right now; please retry in ${this.retryAfterSeconds} s`, this.retryAfterSeconds);
     }
     this.used += bytes;
     let released = false;

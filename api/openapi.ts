@@ -4,7 +4,7 @@ import { orderSchema, documentKinds } from '../domain/order';
 import { statuses } from '../domain/check';
 import { cancelSchema } from './routes/checks';
 import { decisionSchema, reviewerSelfSchema } from './routes/review';
-import { queueQuerySchema } from './queue';
+import { queueQuerySchema } from '../app/reviewQueue';
 import { entryIdSchema, listEntrySchema, listQuerySchema, newEntrySchema } from './routes/lists';
 import { newOutcomeSchema, outcomeViewSchema } from './routes/outcomes';
 import { listNames } from '../domain/lists';

@@ -5,7 +5,7 @@
  * the damage of a leaked link without a shared store (the embedded database
  * cannot count atomically).
  */
-import { ApiError } from './errors';
+import { refuse } from '../domain/errors';
 
 export interface FixedWindowLimiter {
   /** Counts one request for `key`; throws 429 past the limit. */
@@ -27,9 +27,9 @@ export function fixedWindowLimiter({
   what?: string;
 }): FixedWindowLimiter {
   const windows = new Map<string, { start: number; count: number }>();
-  const refuse = (start: number, now: number): never => {
+  const refuseAfter = (start: number, now: number): never => {
     const retryAfter = Math.max(1, Math.ceil((start + windowMs - now) / 1000));
-    throw new ApiError(429, 'rate_limited', `too many ${what}; try again in ${retryAfter} s`, { retryAfterSeconds: retryAfter });
+    throw refuse.rateLimited(`too many ${what}; try again in ${retryAfter} s`, retryAfter);
   };
   const take = (key: string): void => {
     const now = Date.now();
@@ -43,12 +43,12 @@ export function fixedWindowLimiter({
       windows.set(key, window);
     }
     window.count += 1;
-    if (window.count > limit) refuse(window.start, now);
+    if (window.count > limit) refuseAfter(window.start, now);
   };
   take.check = (key: string): void => {
     const now = Date.now();
     const window = windows.get(key);
-    if (window && now - window.start < windowMs && window.count >= limit) refuse(window.start, now);
+    if (window && now - window.start < windowMs && window.count >= limit) refuseAfter(window.start, now);
   };
   return take;
 }

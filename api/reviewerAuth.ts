@@ -25,10 +25,8 @@ import {
 } from 'jose';
 import { isRole, roleAtLeast, type Role } from '../domain/roles';
 import { bearer } from './auth';
-import { ApiError } from './errors';
+import { refuse } from '../domain/errors';
 
-export { roleAtLeast };
-export type { Role };
 
 /** An identity provider whose RS256/ES256 tokens are accepted, and what they must say. */
 export interface IdentityProvider {
@@ -59,7 +57,7 @@ const MAX_SUB_LENGTH = 128;
 export const MAX_TOKEN_LIFETIME_SECONDS = 24 * 3600;
 const MAX_TOKEN_LIFETIME = `${MAX_TOKEN_LIFETIME_SECONDS / 3600} h`;
 
-const unauthorized = (message: string) => new ApiError(401, 'unauthorized', message);
+const unauthorized = refuse.unauthorized;
 
 /** The key source could not be reached or read: our problem, not the caller's token. */
 class KeySourceError extends Error {}
@@ -159,7 +157,7 @@ export function requireReviewer(options: ReviewerAuthOptions, minRole?: Role): R
       }
     } catch (error) {
       if (error instanceof KeySourceError) {
-        return next(new ApiError(503, 'temporarily_unavailable', 'the reviewer key set cannot be fetched right now; retry shortly'));
+        return next(refuse.unavailable('the reviewer key set cannot be fetched right now; retry shortly'));
       }
       return next(unauthorized(describe(error)));
     }
@@ -167,7 +165,7 @@ export function requireReviewer(options: ReviewerAuthOptions, minRole?: Role): R
     const reviewer = reviewerOf(payload);
     if (typeof reviewer === 'string') return next(unauthorized(reviewer));
     if (minRole && !roleAtLeast(reviewer.role, minRole)) {
-      return next(new ApiError(403, 'forbidden', `this needs the ${minRole} role or above; you are ${reviewer.role}`));
+      return next(refuse.forbidden(`this needs the ${minRole} role or above; you are ${reviewer.role}`));
     }
     res.locals.reviewer = reviewer;
     res.locals.actor = { type: 'reviewer', id: reviewer.id, role: reviewer.role };

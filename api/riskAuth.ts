@@ -9,7 +9,7 @@ import type { Config } from '../config';
 import { can, type Permission } from '../domain/roles';
 import { safeEqual, sha256Hex } from '../lib/crypto';
 import { bearer } from './auth';
-import { ApiError } from './errors';
+import { refuse } from '../domain/errors';
 import { requireReviewer, type Reviewer } from './reviewerAuth';
 
 export function requireRiskTeam(config: Config, permission: Permission): RequestHandler {
@@ -26,7 +26,7 @@ export function requireRiskTeam(config: Config, permission: Permission): Request
       if (error) return next(error);
       const reviewer = res.locals.reviewer as Reviewer;
       if (!can(reviewer.role, permission)) {
-        return next(new ApiError(403, 'forbidden', `your role (${reviewer.role}) may not ${permission.replace('.', ' ')}`));
+        return next(refuse.forbidden(`your role (${reviewer.role}) may not ${permission.replace('.', ' ')}`));
       }
       next();
     });

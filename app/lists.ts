@@ -24,7 +24,7 @@ import { pseudonym } from '../lib/crypto';
 import { appendAudit } from '../activities/audit';
 import { isDuplicateKey } from '../models';
 import { ListEntryModel, type ListEntryRecord } from '../models/listEntry';
-import { ApiError } from '../api/errors';
+import { refuse, type Refusal } from '../domain/errors';
 
 export { listNames, type ListName };
 
@@ -74,8 +74,8 @@ function present(e: ListEntryRecord): ListEntryView {
 const expired = (e: Pick<ListEntryRecord, 'expiresAt'>, now: number) => Boolean(e.expiresAt && e.expiresAt.getTime() <= now);
 
 /** A value that cannot be an entry: `400 invalid_request` naming the field and why. */
-function invalidValue(problem: string, path: (string | number)[] = ['value']): ApiError {
-  return new ApiError(400, 'invalid_request', `value: ${problem}`, [{ path, message: problem }]);
+function invalidValue(problem: string, path: (string | number)[] = ['value']): Refusal {
+  return refuse.invalidRequest(`value: ${problem}`, [{ path, message: problem }]);
 }
 
 export interface AddOptions {
@@ -141,7 +141,7 @@ export function createListService(secret: Buffer) {
       await auditAdded(record);
       return { entry: present(record), created: true };
     }
-    throw new ApiError(503, 'temporarily_unavailable', 'the entry is being changed by others; retry', { retryAfterSeconds: 1 });
+    throw refuse.unavailable('the entry is being changed by others; retry', 1);
   }
 
   async function auditRemoval(e: ListEntryRecord, actor: Actor, action: 'list.entry_deleted' | 'list.entry_expired'): Promise<void> {
@@ -230,7 +230,7 @@ function decodeCursor(cursor: string): [Date, string] {
   const [at, id] = Buffer.from(cursor, 'base64url').toString().split('|');
   const time = new Date(at ?? '');
   if (!id || !/^ent_[A-Za-z0-9_-]{1,40}$/.test(id) || Number.isNaN(time.getTime())) {
-    throw new ApiError(400, 'invalid_request', 'cursor: not a cursor of this list', [{ path: ['cursor'], message: 'not a cursor of this list' }]);
+    throw refuse.invalidRequest('cursor: not a cursor of this list', [{ path: ['cursor'], message: 'not a cursor of this list' }]);
   }
   return [time, id];
 }

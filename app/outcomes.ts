@@ -30,8 +30,8 @@ import { VELOCITY_CAP } from '../scoring/velocity';
 import { canonicalJson } from '../lib/crypto';
 import { CheckModel, isDuplicateKey } from '../models';
 import { OutcomeMarkModel, OutcomeModel, type OutcomeRecord } from '../models/outcome';
-import { ApiError, notFound } from '../api/errors';
-import { fromWorkflowRefusal } from '../api/workflowErrors';
+import { refuse } from '../domain/errors';
+import { fromWorkflowRefusal } from './workflowRefusals';
 import { identifierKey } from './lists';
 
 export const outcomeTypes = ['chargeback', 'fraud_confirmed', 'legitimate', 'refund'] as const;
@@ -161,10 +161,10 @@ export async function recordOutcome(
   now = new Date(),
 ): Promise<{ outcome: OutcomeView; created: boolean }> {
   if (body.occurredAt && Date.parse(body.occurredAt) > now.getTime() + SKEW_MS) {
-    throw new ApiError(400, 'invalid_request', 'occurredAt: must not be in the future', [{ path: ['occurredAt'], message: 'must not be in the future' }]);
+    throw refuse.invalidRequest('occurredAt: must not be in the future', [{ path: ['occurredAt'], message: 'must not be in the future' }]);
   }
   const check = await CheckModel.findOne({ orderId }, { _id: 1 }).lean();
-  if (!check) throw notFound(`check for order ${orderId}`);
+  if (!check) throw refuse.notFound(`check for order ${orderId}`);
   const outcomeId = outcomeIdFor(orderId, body);
   const known = await OutcomeModel.findById(outcomeId).lean<OutcomeRecord>();
   if (known) return { outcome: presentOutcome(known), created: false };

@@ -123,7 +123,7 @@ async function main(): Promise<void> {
     const deep = await queue(tokens[0], deepCursor);
     const deepSeq = await load(queueRuns, 1, async () => void (await queue(tokens[0], deepCursor)));
     log(`  ${summary('deep page', deepSeq.latencies)}`);
-    // Where the time goes: the same three reads the queue makes (api/queue.ts), from here.
+    // Where the time goes: the same three reads the queue makes (app/reviewQueue.ts), from here.
     const projection = { orderId: 1, status: 1, band: 1, score: 1, amount: 1, currency: 1, createdAt: 1, updatedAt: 1, slaDueAt: 1, assignee: 1, leaseExpiresAt: 1, documentCount: 1, flags: 1 };
     let openDocs = 0;
     const reads = await load(3, 1, async () => {

@@ -1,10 +1,11 @@
 /**
- * The one configuration module: environment variables of API.md, parsed by zod,
+ * The one configuration module: environment variables (README "Configuration"), parsed by zod,
  * typed, with their defaults. Secrets that are not set get development values
  * kept in `DATA_DIR/dev-secrets.json` (so they survive restarts), which the
  * start banner prints; in production (`NODE_ENV=production`) they are required.
  * A bad configuration is refused with every problem at once, each naming its
- * variable.
+ * variable. One file on purpose (over 400 lines): every variable, its default
+ * and its check side by side, as the README's Configuration table lists them.
  */
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
@@ -273,6 +274,15 @@ export function parseTrustProxy(text: string): TrustProxy {
     throw new Error(`"${entry}" is not a hop count, an IP address, a subnet (address/bits) or one of ${[...trustProxyPresets].join(', ')}`);
   }
   return entries;
+}
+
+/**
+ * The logger's settings, read on their own: the logger exists before (and whether or not) the
+ * whole configuration loads. A bad LOG_LEVEL is `info` here; loadConfig reports it.
+ */
+export function logSettings(env: NodeJS.ProcessEnv = process.env): { level: string; service: string } {
+  const level = envSchema.shape.LOG_LEVEL.safeParse(env.LOG_LEVEL);
+  return { level: level.success ? level.data : 'info', service: env.SERVICE_NAME || 'fraud-engine' };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {

@@ -43,10 +43,6 @@ export const REJECTION_MESSAGES: Readonly<Record<RejectionReason, string>> = {
   overexposed: 'This image is too bright or washed out. Please avoid direct light or flash glare.',
 };
 
-export function rejectionMessage(reason: RejectionReason): string {
-  return REJECTION_MESSAGES[reason];
-}
-
 /** A file we refuse to process. `message` is safe to show to the customer. */
 export class DocumentRejected extends Error {
   override readonly name = 'DocumentRejected';

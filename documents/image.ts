@@ -19,7 +19,6 @@ import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { DocumentRejected, type QualityRejectionReason } from './errors';
 import { isImageType, sniffType } from './sniff';
 
-export { DocumentRejected } from './errors';
 
 // --- limits and thresholds ------------------------------------------------------------------
 

@@ -32,7 +32,6 @@ import { DocumentRejected, type HardRejectionReason } from './errors';
 import { sniffType } from './sniff';
 import { DEFAULT_MAX_INFLATED_BYTES, PdfScanLimitError, scanPdfBytes, type PdfScan } from './pdfScan.mjs';
 
-export { DocumentRejected } from './errors';
 
 export interface PdfLimits {
   /** More pages than this → 'too_many_pages'. */
@@ -60,7 +59,6 @@ export interface PdfInfo {
 
 // --- raw scan -------------------------------------------------------------------------------
 
-export type { PdfScan } from './pdfScan.mjs';
 export { MAX_OBJECT_STREAM_MATCHES } from './pdfScan.mjs';
 
 /**

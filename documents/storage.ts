@@ -15,8 +15,6 @@ import { FileBlobStore } from './fileBlobStore';
 import { S3BlobStore } from './s3BlobStore';
 import { deleteGridFsBlobs, getGridFsBlob } from './gridFsBlobs';
 
-export { BLOB_VARIANTS, blobName, type BlobStore, type BlobVariant } from './blobStore';
-
 type Db = mongoose.mongo.Db;
 
 /** The store of these settings, without the GridFS fallback. */

@@ -5,6 +5,7 @@
  */
 import type { Reason, Band, Action } from '../scoring/types';
 import type { DocumentKind } from './order';
+import { canDecide, permissionDescriptions, permissionMissing } from './roles';
 
 export const statuses = ['approved', 'awaiting_documents', 'in_review', 'escalated', 'rejected', 'expired', 'cancelled'] as const;
 export type Status = (typeof statuses)[number];
@@ -134,7 +135,7 @@ export interface CheckState {
   version: number;
 }
 
-/** The check as API.md presents it (the token is derived by the presenter, never stored here). */
+/** The check as the API presents it (`/openapi.json`) (the token is derived by the presenter, never stored here). */
 export interface CheckView {
   checkId: string;
   orderId: string;
@@ -147,7 +148,7 @@ export interface CheckView {
   timeline?: Omit<TimelineEntry, 'seq'>[];
 }
 
-/** The events a check sends to WEBHOOK_URL (API.md: `check.status_changed`, one per transition). */
+/** The events a check sends to WEBHOOK_URL (README "Webhooks": `check.status_changed`, one per transition). */
 export const webhookEventTypes = {
   statusChanged: 'check.status_changed',
   /** An escalated case nobody decided within ESCALATION_SLA. */
@@ -250,15 +251,15 @@ export const actionTarget: Record<ReviewAction, Status> = {
   report: 'rejected',
 };
 
-/** The actions a case takes now, for a role (pure: the workflow validates with it, the console shows it). */
+/** The actions each status takes at all, whoever asks; domain/roles.ts says who may take which. */
+const decidableActions: Partial<Record<Status, readonly ReviewAction[]>> = {
+  in_review: ['approve', 'reject', 'request_documents', 'escalate', 'report'],
+  escalated: ['approve', 'reject', 'request_documents', 'report'],
+};
+
+/** The actions a case takes now, for a role (pure: the workflow validates with it, the API gives it to the console). */
 export function allowedActions(state: Pick<CheckState, 'status' | 'verification'>, role: string): ReviewAction[] {
-  const senior = role === 'senior' || role === 'admin';
-  if (state.status === 'in_review') {
-    const base: ReviewAction[] = ['approve', 'reject', 'request_documents', 'escalate'];
-    return senior ? [...base, 'report'] : base;
-  }
-  if (state.status === 'escalated') return senior ? ['approve', 'reject', 'request_documents', 'report'] : [];
-  return [];
+  return (decidableActions[state.status] ?? []).filter((action) => canDecide(role, action, state.status));
 }
 
 /** Why a decision cannot be taken now, or undefined when it can (pure). */
@@ -268,10 +269,9 @@ export function decisionProblem(
 ): { code: 'invalid_state' | 'forbidden' | 'claim_required' | 'invalid_request'; message: string } | undefined {
   const { action, role } = request;
   if (!allowedActions(state, role).includes(action)) {
-    if (state.status === 'escalated' && role === 'reviewer') {
-      return { code: 'forbidden', message: 'escalated cases are decided by senior reviewers' };
-    }
-    if (action === 'report' && role === 'reviewer') return { code: 'forbidden', message: 'reporting needs a senior reviewer' };
+    const missing = permissionMissing(role, action, state.status);
+    if (missing === 'decision.on_escalated') return { code: 'forbidden', message: 'escalated cases are decided by senior reviewers' };
+    if (missing) return { code: 'forbidden', message: `your role (${role}) may not ${permissionDescriptions[missing]}` };
     return { code: 'invalid_state', message: `a case that is ${state.status} cannot take "${action}"` };
   }
   const claim = state.claim;

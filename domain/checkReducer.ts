@@ -24,6 +24,7 @@ import {
   type VerificationRound,
 } from './check';
 import type { DocumentKind } from './order';
+import { claimProblem } from './roles';
 import type { Band, Reason } from '../scoring/types';
 import { bandFor } from '../scoring/bands';
 
@@ -317,13 +318,12 @@ export function claimRefusal(
     return { code: 'invalid_state', message: `a case that is ${state?.status ?? 'being scored'} cannot be claimed` };
   }
   if (busy) return { code: 'invalid_state', message: busy };
-  if (state.status === 'escalated' && request.role === 'reviewer') {
-    return { code: 'forbidden', message: 'escalated cases are for senior reviewers' };
-  }
   const claim = state.claim;
-  if (claim && Date.parse(claim.leaseExpiresAt) > now && claim.assignee !== request.reviewerId && request.role !== 'admin') {
-    return { code: 'already_claimed', message: `claimed by ${claim.assignee} until ${claim.leaseExpiresAt}` };
-  }
+  const heldByAnother = Boolean(claim && Date.parse(claim.leaseExpiresAt) > now && claim.assignee !== request.reviewerId);
+  // Who may claim what is domain/roles.ts.
+  const problem = claimProblem(request.role, state.status, heldByAnother);
+  if (problem === 'forbidden') return { code: 'forbidden', message: 'escalated cases are for senior reviewers' };
+  if (problem === 'already_claimed') return { code: 'already_claimed', message: `claimed by ${claim!.assignee} until ${claim!.leaseExpiresAt}` };
   return undefined;
 }
 

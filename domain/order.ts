@@ -1,5 +1,5 @@
 /**
- * The order the pipeline submits for a check (API.md, `POST /v1/checks`).
+ * The order the pipeline submits for a check (`POST /v1/checks`, `/openapi.json`).
  *
  * One zod schema validates requests, types the code and generates `/openapi.json`.
  * Only `orderId`, `amount`, `currency`, `customer.email` and `items` are required;

@@ -78,7 +78,8 @@ export const permissionDescriptions: Readonly<Record<Permission, string>> = {
   'outcomes.record': "record an order's outcome: chargeback, confirmed fraud, legitimate, refund (also the service key)",
 };
 
-export function can(role: Role, permission: Permission): boolean {
+/** Whether `role` holds `permission`. Any string is accepted (a token's claim, a workflow message): only a known role is granted anything. */
+export function can(role: string, permission: Permission): boolean {
   const min = permissions[permission];
   // An unknown permission (a caller outside the type system) is never granted.
   return min !== undefined && isRole(role) && roleAtLeast(role, min);
@@ -94,8 +95,25 @@ export function decisionPermissions(action: DecisionAction, caseStatus: Status):
   return needed;
 }
 
-export function canDecide(role: Role, action: DecisionAction, caseStatus: Status): boolean {
+export function canDecide(role: string, action: DecisionAction, caseStatus: Status): boolean {
   return decisionPermissions(action, caseStatus).every((p) => can(role, p));
+}
+
+/** The first permission `role` lacks for this decision (escalation first: it is the rule people meet), or undefined. */
+export function permissionMissing(role: string, action: DecisionAction, caseStatus: Status): Permission | undefined {
+  return decisionPermissions(action, caseStatus)
+    .reverse()
+    .find((p) => !can(role, p));
+}
+
+/**
+ * Why `role` may not claim a case now, or undefined: an escalated case is claimed by those who
+ * may decide it; a claim someone else holds is taken over only with `claim.override`.
+ */
+export function claimProblem(role: string, caseStatus: Status, heldByAnother: boolean): 'forbidden' | 'already_claimed' | undefined {
+  if (caseStatus === 'escalated' && !can(role, 'decision.on_escalated')) return 'forbidden';
+  if (heldByAnother && !can(role, 'claim.override')) return 'already_claimed';
+  return undefined;
 }
 
 /** The permission table as a Markdown table, for the README. */

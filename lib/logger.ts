@@ -3,6 +3,7 @@
  * path, and code logs ids (order, check, document), never bodies.
  */
 import pino from 'pino';
+import { logSettings } from '../config';
 
 const redactPaths = [
   'email', '*.email', '*.*.email',
@@ -15,9 +16,11 @@ const redactPaths = [
   'order', '*.order', 'body', '*.body',
 ];
 
+const settings = logSettings();
+
 export const logger = pino({
-  level: process.env.LOG_LEVEL ?? 'info',
-  base: { service: process.env.SERVICE_NAME ?? 'fraud-engine' },
+  level: settings.level,
+  base: { service: settings.service },
   redact: { paths: redactPaths, censor: '[redacted]' },
 });
 

@@ -1,4 +1,4 @@
-/** Turns a check's state into the shape of API.md (used by the API and by webhooks alike). */
+/** Turns a check's state into the shape of the public API (`/openapi.json`) (used by the API and by webhooks alike). */
 import type { CheckState, CheckView } from '../domain/check';
 import { fulfilmentOf } from '../domain/check';
 import { verificationToken } from './crypto';

@@ -55,7 +55,7 @@ export interface Stack {
 
 export const defaultPorts = { postgres: 54329, mongo: 27017, temporal: 7233, temporalUi: 8233 };
 
-/** Flags measured to remove the dev server's ~40 ms per-task dispatch wait (see EMBEDDED-STACK.md). */
+/** Flags measured to remove the dev server's ~40 ms per-task dispatch wait (README "The embedded stack"). */
 const temporalLatencyFlags = [
   'history.transferProcessorMaxPollRPS=10000',
   'history.timerProcessorMaxPollRPS=10000',

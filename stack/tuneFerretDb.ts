@@ -2,7 +2,7 @@
  * FerretDB v1 on PostgreSQL pushes top-level equality filters down as
  * `(_jsonb -> 'field') @> value`, which its own btree indexes cannot serve: every
  * lookup scans. A GIN expression index per looked-up field makes them 1–2 ms at
- * 100 k documents (EMBEDDED-STACK.md). Only for the embedded stack: production
+ * 100 k documents (README "The embedded stack"). Only for the embedded stack: production
  * runs MongoDB with the models' ordinary indexes.
  */
 import mongoose from 'mongoose';

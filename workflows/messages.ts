@@ -8,6 +8,7 @@ import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Actor, CheckState, Claim, DocumentState, DuplicateMatch, ReviewAction } from '../domain/check';
 import type { DocumentKind } from '../domain/order';
 import type { ListType } from '../domain/lists';
+import type { RefusalCode } from '../domain/errors';
 
 export interface SubmitRequest {
   /** Unique per API call: tells the call that created the workflow from those that joined it. */
@@ -55,7 +56,7 @@ export interface DuplicateNotice {
   match: DuplicateMatch;
 }
 
-/** Error types the API maps to HTTP answers (ApplicationFailure.type → HTTP status). */
+/** ApplicationFailure types of the validators: refusal codes (domain/errors.ts), which the API maps to HTTP statuses. */
 export const failureTypes = {
   orderConflict: 'order_conflict',
   invalidState: 'invalid_state',
@@ -63,7 +64,7 @@ export const failureTypes = {
   claimRequired: 'claim_required',
   forbidden: 'forbidden',
   invalidRequest: 'invalid_request',
-} as const;
+} as const satisfies Record<string, RefusalCode>;
 
 export const submitUpdate = defineUpdate<SubmitResult, [SubmitRequest]>('submit');
 export const cancelUpdate = defineUpdate<CheckState, [CancelRequest]>('cancel');

@@ -9,7 +9,8 @@ import { createListService, listNames, MAX_PAGE, newEntrySchema, type ListEntryV
 import { listTypes } from '../../domain/lists';
 import type { Actor } from '../../domain/check';
 import { requireRiskTeam } from '../riskAuth';
-import { invalidRequest, notFound } from '../errors';
+import { invalidRequest } from '../errors';
+import { refuse } from '../../domain/errors';
 
 export const listParamSchema = z.enum(listNames);
 export const listQuerySchema = z
@@ -48,7 +49,7 @@ export function listsRouter(config: Config): Router {
   const actor = (res: { locals: Record<string, unknown> }) => res.locals.actor as Actor;
   const listOf = (value: unknown) => {
     const parsed = listParamSchema.safeParse(value);
-    if (!parsed.success) throw notFound(`list ${JSON.stringify(String(value).slice(0, 40))}`);
+    if (!parsed.success) throw refuse.notFound(`list ${JSON.stringify(String(value).slice(0, 40))}`);
     return parsed.data;
   };
 
@@ -69,7 +70,7 @@ export function listsRouter(config: Config): Router {
   router.delete('/v1/lists/:list/entries/:id', async (req, res) => {
     const list = listOf(req.params.list);
     const id = parse(entryIdSchema, req.params.id, 'entry id');
-    if (!(await lists.remove(list, id, actor(res)))) throw notFound(`entry ${id} of the ${list} list`);
+    if (!(await lists.remove(list, id, actor(res)))) throw refuse.notFound(`entry ${id} of the ${list} list`);
     res.status(204).end();
   });
 

@@ -1,7 +1,7 @@
 /** Operations endpoints: liveness, readiness, metrics, the OpenAPI document. */
 import { Router } from 'express';
-import mongoose from 'mongoose';
 import type { Connection } from '@temporalio/client';
+import { readiness } from '../../app/health';
 import { defaultRetryAfterSeconds } from '../errors';
 import { registry } from '../metrics';
 import { openApiDocument } from '../openapi';
@@ -13,13 +13,7 @@ export function opsRouter(temporal: Connection): Router {
   router.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
 
   router.get('/readyz', async (_req, res) => {
-    const [temporalOk, databaseOk] = await Promise.all([
-      temporal.healthService
-        .check({ service: 'temporal.api.workflowservice.v1.WorkflowService' })
-        .then((r) => r.status === 1)
-        .catch(() => false),
-      (mongoose.connection.db?.admin().ping() ?? Promise.reject(new Error('not connected'))).then(() => true).catch(() => false),
-    ]);
+    const { temporal: temporalOk, database: databaseOk } = await readiness(temporal);
     const ready = temporalOk && databaseOk;
     if (!ready) res.setHeader('Retry-After', String(defaultRetryAfterSeconds[503]));
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', temporal: temporalOk, database: databaseOk });

@@ -1,9 +1,7 @@
 /**
- * The customer's side (API.md, "Customer"): the token in the link is the
- * credential. Uploads are checked by their bytes, encrypted and stored before
- * the answer, and only then handed to the check's workflow by id.
- *
- * An upload's costs, in order, each bounded before the next is paid:
+ * The customer's side (`/openapi.json`, README "Architecture"): parse → app/verification.ts → present.
+ * What stays here is HTTP: an upload's costs, in order, each bounded before the
+ * next is paid:
  * - an unknown token costs one indexed read and is not charged to the address's
  *   upload budget (a shared address keeps its budget); an address whose unknown
  *   tokens exceed their own budget is refused before the read;
@@ -11,42 +9,20 @@
  *   workflow is asked whether it is waiting;
  * - only then is the body read, within a per-process budget of bytes in memory
  *   (503 with `retryAfterSeconds` when full, before anything is read or stored).
- *
- * Retries cannot double a document: the workflow update's id is derived from the
- * check, round, kind and the file's SHA-256, and Temporal answers a repeated
- * update id with the first update's outcome, so sending the same file again
- * returns the document the check already has. A stored file is deleted only
- * when the workflow definitely refused it (its validator's ApplicationFailure);
- * when the outcome is unknown (no answer within UPLOAD_CONFIRM_TIMEOUT, a lost
- * connection) it is kept — the
- * workflow may hold it — and the answer is 503: sending the file again resolves
- * it either way. A kept file the check never took is destroyed with the
- * check's documents when its retention ends.
+ * How a file is checked, sealed and handed over (and why retries cannot double
+ * it) is app/verification.ts.
  */
-import { createHmac, randomBytes, webcrypto } from 'node:crypto';
 import path from 'node:path';
 import { Router, type Request, type Response } from 'express';
 import multer from 'multer';
 import { z } from 'zod';
-import { ApplicationFailure, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import type { Config } from '../../config';
-import { documentKinds, type DocumentKind } from '../../domain/order';
-import type { CheckState } from '../../domain/check';
-import { tokenHash } from '../../lib/crypto';
-import { keyRing } from '../../lib/documentKeys';
-import { logger } from '../../lib/logger';
-import { workflowIdFor } from '../../workflows/names';
-import { DocumentModel, VerificationModel } from '../../models';
-import { documentReceivedUpdate } from '../../workflows/messages';
-import { fromWorkflowRefusal } from '../workflowErrors';
-import { sniffType } from '../../documents/sniff';
-import { encryptBuffer, newDataKey } from '../../documents/envelope';
-import { readImageHeader } from '../../documents/image';
-import { isDocumentRejected } from '../../documents/errors';
-import { blobStore } from '../../documents/storage';
-import { ApiError, invalidRequest } from '../errors';
+import { documentKinds } from '../../domain/order';
+import { refuse, Refusal } from '../../domain/errors';
+import { verificationService, type LinkRecord } from '../../app/verification';
+import { parseOr } from '../errors';
 import { fixedWindowLimiter } from '../rateLimit';
-import { currentCheck } from '../storedChecks';
 import { InFlightBytes } from '../inFlightBytes';
 
 /** The largest file a customer may upload (a phone photo is 2–8 MB). */
@@ -55,31 +31,13 @@ export const MAX_UPLOAD_BYTES = 15 * 1024 * 1024;
 export const UPLOAD_MEMORY_BUDGET_BYTES = 64 * 1024 * 1024;
 /** Multipart framing and the `kind` field around the file. */
 const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
-/** When the outcome of handing a stored file to the workflow is unknown: retry after this. */
-const UNCONFIRMED_RETRY_AFTER_SECONDS = 5;
 
 const tokenSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'not a verification token');
 const kindSchema = z.enum(documentKinds);
 
-interface TokenRecord {
-  checkId: string;
-  orderId: string;
-  round: number;
-}
-
-interface TokenContext extends TokenRecord {
-  state: CheckState;
-}
-
-/** The workflow's validator refused the update: it definitely did not take the document. */
-function isDefiniteRefusal(error: unknown): boolean {
-  return error instanceof WorkflowUpdateFailedError && error.cause instanceof ApplicationFailure;
-}
-
 export function verificationRouter(config: Config, temporal: Client): Router {
   const router = Router();
-  const ring = keyRing(config);
-  const blobs = blobStore(config);
+  const links = verificationService(config, temporal);
   const upload = multer({
     storage: multer.memoryStorage(),
     limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 4, fieldSize: 256, fieldNameSize: 32, parts: 6, headerPairs: 50 },
@@ -91,192 +49,47 @@ export function verificationRouter(config: Config, temporal: Client): Router {
   const perIp = fixedWindowLimiter({ limit: 60, windowMs: 10 * 60_000 });
   const unknownPerIp = fixedWindowLimiter({ limit: 600, windowMs: 10 * 60_000, what: 'requests with unknown links' });
 
-  const gone = () => new ApiError(404, 'not_found', 'this verification link is unknown or has expired');
-
-  /** The token's record: a shape check, then one indexed read. */
-  async function lookup(raw: unknown): Promise<TokenRecord> {
+  /** A malformed token is as unknown as one that is not found (and costs no read). */
+  async function lookup(raw: unknown): Promise<LinkRecord> {
     const token = tokenSchema.safeParse(raw);
-    if (!token.success) throw gone();
-    const record = await VerificationModel.findById(tokenHash(token.data)).lean();
-    if (!record || record.expiresAt.getTime() <= Date.now()) throw gone();
-    return { checkId: record.checkId, orderId: record.orderId, round: record.round };
-  }
-
-  /**
-   * The check of a known token, from its workflow: still the current round (and, if asked, still
-   * waiting). A check that cannot answer now is a 503 to retry, never a 404: the link is known.
-   * An upload needs the workflow's own answer (the read model may be behind, and the workflow
-   * must take the file); the page may show the read model meanwhile.
-   */
-  async function checkOf(record: TokenRecord, { mustBeWaiting }: { mustBeWaiting: boolean }): Promise<TokenContext> {
-    // Stored once final (its workflow may have completed), live while open.
-    let state: CheckState | undefined;
-    try {
-      state = await currentCheck(temporal, record.orderId, { live: mustBeWaiting });
-    } catch (error) {
-      logger.warn({ err: { message: (error as Error).message }, checkId: record.checkId }, 'the check of a verification link did not answer');
-      throw new ApiError(503, 'temporarily_unavailable', 'we cannot reach your order right now; please try again shortly', {
-        retryAfterSeconds: UNCONFIRMED_RETRY_AFTER_SECONDS,
-      });
-    }
-    if (!state) throw gone();
-    // A newer round replaces this link.
-    if (state.verification && state.verification.round !== record.round) throw gone();
-    if (mustBeWaiting && state.status !== 'awaiting_documents') {
-      throw new ApiError(409, 'invalid_state', 'we are not waiting for documents on this order any more');
-    }
-    return { ...record, state };
+    if (!token.success) throw refuse.gone('this verification link is unknown or has expired');
+    return links.lookup(token.data);
   }
 
   router.get('/v1/verification/:token', async (req, res) => {
-    const { state, round } = await checkOf(await lookup(req.params.token), { mustBeWaiting: false });
+    const context = await links.checkOf(await lookup(req.params.token), { mustBeWaiting: false });
     res.setHeader('Cache-Control', 'no-store');
-    res.json({
-      status: state.status,
-      requested: state.verification?.requested ?? [],
-      expiresAt: state.verification?.expiresAt ?? null,
-      round,
-      documents: state.documents
-        .filter((d) => d.round === round)
-        .map(({ documentId, kind, status, reason, uploadedAt }) => ({ documentId, kind, status, reason, uploadedAt })),
-    });
+    res.json(links.page(context));
   });
 
   router.post('/v1/verification/:token/documents', async (req, res) => {
     const ip = req.ip ?? 'unknown';
     unknownPerIp.check(ip);
-    let record: TokenRecord;
+    let record: LinkRecord;
     try {
       record = await lookup(req.params.token);
     } catch (error) {
-      const lookedUp = error instanceof ApiError && error.status === 404 && tokenSchema.safeParse(req.params.token).success;
+      const lookedUp = error instanceof Refusal && error.code === 'not_found' && tokenSchema.safeParse(req.params.token).success;
       if (lookedUp) unknownPerIp(ip); // an unknown link that cost a read
       throw error;
     }
     perIp(ip);
     perToken(String(req.params.token));
-    const context = await checkOf(record, { mustBeWaiting: true });
+    const context = await links.checkOf(record, { mustBeWaiting: true });
 
     const reservation = inMemory.reserve(req);
     try {
       await receive(upload, req, res);
-      const { kind, file } = checkUpload(req, context);
-      const contentType = await sniffUpload(file.buffer);
-      const documentId = await store(context, kind, file, contentType);
-      const taken = await handOver(context, kind, documentId, file.buffer);
-      res.status(202).json({ documentId: taken, kind, status: 'processing' });
+      const kind = parseOr(kindSchema, req.body?.kind, 'field "kind"');
+      const file = req.file;
+      if (!file || file.size === 0) throw refuse.invalidRequest('attach the document as the multipart field "file"');
+      links.checkKind(context, kind);
+      const documentId = await links.receive(context, kind, file.buffer);
+      res.status(202).json({ documentId, kind, status: 'processing' });
     } finally {
       reservation.release();
     }
   });
-
-  /** The multipart fields, checked against what the check asked for. */
-  function checkUpload(req: Request, context: TokenContext): { kind: DocumentKind; file: Express.Multer.File } {
-    const file = req.file;
-    const kind = kindSchema.safeParse(req.body?.kind);
-    if (!kind.success) throw invalidRequest(kind.error, 'field "kind"');
-    if (!file || file.size === 0) throw new ApiError(400, 'invalid_request', 'attach the document as the multipart field "file"');
-    if (!context.state.verification?.requested.includes(kind.data)) {
-      throw new ApiError(400, 'invalid_request', `"${kind.data}" was not requested (requested: ${context.state.verification?.requested.join(', ')})`);
-    }
-    return { kind: kind.data, file };
-  }
-
-  /** The file's type from its bytes; an image's header is read so a pixel bomb is refused before any decoding. */
-  async function sniffUpload(bytes: Buffer) {
-    const contentType = sniffType(bytes.subarray(0, 4100));
-    if (!contentType) throw new ApiError(415, 'unsupported_type', 'send a JPEG, PNG or WebP photo, or a PDF');
-    if (contentType !== 'application/pdf') {
-      try {
-        await readImageHeader(bytes);
-      } catch (error) {
-        if (isDocumentRejected(error) && error.reason === 'too_large_dimensions') {
-          throw new ApiError(413, 'file_too_large', error.message);
-        }
-        if (isDocumentRejected(error)) throw new ApiError(415, 'unsupported_type', error.message);
-        throw error;
-      }
-    }
-    return contentType;
-  }
-
-  /**
-   * Encrypts the file and stores its record, then its bytes, under a new id; on failure nothing
-   * of it is left. The record comes first because it is how anything finds the bytes: the purge
-   * at retention deletes a check's blobs through its records. Stopped between the two (a killed
-   * process, a database that stops answering), what is left is a record without bytes — found
-   * and purged with its check, never handed to the workflow — and never bytes that nothing
-   * names (which no purge would ever find, in any blob store, without listing it all).
-   */
-  async function store(context: TokenContext, kind: DocumentKind, file: Express.Multer.File, contentType: string): Promise<string> {
-    const documentId = `doc_${randomBytes(12).toString('base64url')}`;
-    const { dataKey, wrapped } = newDataKey(ring);
-    const sealed = encryptBuffer(dataKey, file.buffer, `${documentId}:original`);
-    try {
-      await DocumentModel.create({
-        _id: documentId,
-        checkId: context.checkId,
-        orderId: context.orderId,
-        kind,
-        round: context.round,
-        status: 'processing',
-        contentType,
-        size: file.size,
-        dataKey: wrapped,
-        blobs: { original: { iv: sealed.iv, tag: sealed.tag, size: sealed.ciphertext.length, contentType } },
-        uploadedAt: new Date(),
-      });
-      await blobs.put(`${documentId}/original`, sealed.ciphertext);
-    } catch (error) {
-      // The workflow has not seen this id: nothing of it may stay.
-      await discard(documentId);
-      logger.warn({ err: { message: (error as Error).message }, checkId: context.checkId, documentId }, 'storing an upload failed');
-      throw new ApiError(503, 'temporarily_unavailable', 'we could not store your file right now; please retry shortly', { retryAfterSeconds: UNCONFIRMED_RETRY_AFTER_SECONDS });
-    }
-    return documentId;
-  }
-
-  /**
-   * Hands the stored document to the check's workflow and returns the id the check holds for
-   * this upload: `documentId`, or the one an earlier attempt with the same file already gave it
-   * (then the new copy is not needed and is deleted).
-   */
-  async function handOver(context: TokenContext, kind: DocumentKind, documentId: string, bytes: Buffer): Promise<string> {
-    const fileHash = Buffer.from(await webcrypto.subtle.digest('SHA-256', bytes)).toString('hex'); // on the thread pool
-    const updateId = `upload-${createHmac('sha256', config.tokenSecret).update(`upload:${context.checkId}:${context.round}:${kind}:${fileHash}`).digest('base64url')}`;
-    let taken: string;
-    try {
-      const received = await temporal.withDeadline(Date.now() + config.uploads.confirmTimeoutMs, () =>
-        temporal.workflow.getHandle(workflowIdFor(context.orderId)).executeUpdate(documentReceivedUpdate, {
-          updateId,
-          args: [{ documentId, kind, round: context.round, uploadedAt: new Date().toISOString() }],
-        }),
-      );
-      taken = received.documentId;
-    } catch (error) {
-      if (isDefiniteRefusal(error)) {
-        await discard(documentId);
-        throw fromWorkflowRefusal(error);
-      }
-      // The workflow may have taken it: keep the file; sending it again settles which.
-      logger.warn({ err: { message: (error as Error).message }, checkId: context.checkId, documentId }, 'upload stored but not confirmed by the workflow');
-      throw new ApiError(503, 'temporarily_unavailable', 'we received your file but could not confirm it yet; please send it again shortly', {
-        retryAfterSeconds: UNCONFIRMED_RETRY_AFTER_SECONDS,
-      });
-    }
-    if (taken !== documentId) await discard(documentId);
-    return taken;
-  }
-
-  /** Deletes a document the workflow does not hold: its bytes, then its record (kept if the bytes could not be deleted, so the purge finds them). */
-  async function discard(documentId: string): Promise<void> {
-    try {
-      await blobs.deleteDocument(documentId);
-      await DocumentModel.deleteOne({ _id: documentId });
-    } catch (error) {
-      logger.warn({ err: { message: (error as Error).message }, documentId }, 'discarding an upload failed; its check’s purge deletes it');
-    }
-  }
 
   router.get('/verify/:token', (_req, res) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -295,12 +108,12 @@ function receive(upload: ReturnType<ReturnType<typeof multer>['single']>, req: R
       if (!error) return resolve();
       if (error instanceof multer.MulterError) {
         if (error.code === 'LIMIT_FILE_SIZE') {
-          return reject(new ApiError(413, 'file_too_large', `the file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`));
+          return reject(refuse.fileTooLarge(`the file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`));
         }
-        return reject(new ApiError(400, 'invalid_request', `malformed upload: ${error.message}${error.field ? ` (field "${error.field}")` : ''}`));
+        return reject(refuse.invalidRequest(`malformed upload: ${error.message}${error.field ? ` (field "${error.field}")` : ''}`));
       }
       const message = (error as Error).message ?? 'malformed upload';
-      reject(new ApiError(400, 'invalid_request', `malformed upload: ${message}`));
+      reject(refuse.invalidRequest(`malformed upload: ${message}`));
     });
   });
 }

@@ -137,7 +137,7 @@ describe('check state', () => {
     expect(nextTimer(older as CheckState, durations)).to.equal(undefined);
   });
 
-  it('presents a check as API.md says, deriving the token only while documents are awaited', () => {
+  it('presents a check as the public API says, deriving the token only while documents are awaited', () => {
     const secret = Buffer.alloc(32, 7);
     const view = presentCheck(state('verify', ['identity']), { publicUrl: 'https://shop.example', tokenSecret: secret }, true);
     const token = verificationToken(secret, 'chk_test', 1);

@@ -47,7 +47,7 @@ describe('configuration', () => {
     for (const bad of ['', '72', 'h', '3 days', '-5s', '0s', '1h 30m']) expect(() => parseDuration(bad), bad).to.throw();
   });
 
-  it('applies API.md defaults and keeps development secrets in DATA_DIR', () => {
+  it('applies the documented defaults and keeps development secrets in DATA_DIR', () => {
     const dataDir = tempDir();
     const a = loadConfig({ DATA_DIR: dataDir });
     expect(a.port).to.equal(3000);

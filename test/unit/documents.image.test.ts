@@ -7,13 +7,13 @@ import { createHash } from 'node:crypto';
 import sharp from 'sharp';
 import {
   BLUR_MIN_LAPLACIAN_VARIANCE,
-  DocumentRejected,
   hammingDistance,
   phashBands,
   processImage,
   readImageHeader,
   type ProcessedImage,
 } from '../../documents/image';
+import { DocumentRejected } from '../../documents/errors';
 import * as fx from '../fixtures/images';
 
 async function rejection(p: Promise<unknown>): Promise<DocumentRejected> {

@@ -13,7 +13,8 @@ import path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import type { Connection } from '@temporalio/client';
-import { ApiError, clientErrorHandler, errorHandler, expectationHandler, unknownRoute } from '../../api/errors';
+import { ApiError, clientErrorHandler, errorHandler, expectationHandler, httpStatus, unknownRoute } from '../../api/errors';
+import { Refusal, refusalCodes, refuse } from '../../domain/errors';
 import { opsRouter } from '../../api/routes/ops';
 
 /** An error shaped like the ones http-errors makes for express, body-parser, raw-body, router, send. */
@@ -74,6 +75,9 @@ describe('API error answers (api/errors.ts)', () => {
       res.write('first part');
       throw new Error('the rest failed');
     });
+    app.get('/refuse/:code', (req) => {
+      throw new Refusal(req.params.code as Refusal['code'], `refused: ${req.params.code}`);
+    });
     app.get('/throw/:kind', (req) => {
       throw thrown[req.params.kind]();
     });
@@ -84,6 +88,17 @@ describe('API error answers (api/errors.ts)', () => {
     server.on('checkExpectation', expectationHandler);
   });
   after(() => close(server));
+
+  it('answers every refusal code with the status of the one table, its code and its message', async () => {
+    for (const code of refusalCodes) {
+      const reply = await call(`${url}/refuse/${code}`);
+      expectCleanError(reply, httpStatus[code], code);
+      expect(reply.body.error.message).to.equal(`refused: ${code}`);
+      expect(httpStatus[code], code).to.be.within(400, 599);
+    }
+    expect(refuse.notFound('case chk_x').message).to.equal('case chk_x not found');
+    expect(refuse.rateLimited('slow down', 7).details).to.deep.equal({ retryAfterSeconds: 7 });
+  });
 
   it('answers a path parameter with bad % encoding with 400 invalid_url (the router throws a URIError)', async () => {
     for (const bad of ['%E0%A4%A', '%ZZ', '%', 'a%2', '%C0%AF', '%ED%A0%80']) {

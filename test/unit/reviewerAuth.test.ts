@@ -13,7 +13,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SignJWT, UnsecuredJWT, decodeJwt, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
-import { MAX_TOKEN_LIFETIME_SECONDS, requireReviewer, roleAtLeast, signReviewerToken } from '../../api/reviewerAuth';
+import { MAX_TOKEN_LIFETIME_SECONDS, requireReviewer, signReviewerToken } from '../../api/reviewerAuth';
+import { roleAtLeast } from '../../domain/roles';
 import { errorHandler } from '../../api/errors';
 
 const SECRET = 'test-secret-0123456789abcdef-0123456789';

@@ -1,8 +1,12 @@
 /** The permission table: its rows, its rank order, and the README rendering. */
+import { readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
+import { allowedActions, decisionProblem, reviewActions, statuses } from '../../domain/check';
 import {
   can,
   canDecide,
+  claimProblem,
   decisionPermissions,
   isRole,
   permissionNames,
@@ -90,5 +94,53 @@ describe('roles and permissions', () => {
       expect(cells[2]).to.equal(permissions[p]);
       expect((row!.match(/✓/g) ?? []).length, p).to.equal(roles.filter((r) => can(r, p)).length);
     }
+  });
+
+  describe('is the one authority', () => {
+    it('decides the actions a case offers and the forbidden decisions: every role, status and action', () => {
+      const claim = { assignee: 'r1', role: 'x', leaseExpiresAt: '2099-01-01T00:00:00.000Z' };
+      for (const role of [...roles, 'intruder']) {
+        for (const status of statuses) {
+          const offered = allowedActions({ status, verification: null }, role);
+          for (const action of reviewActions) {
+            const permitted = isRole(role) && canDecide(role, action, status);
+            if (offered.includes(action)) expect(permitted, `${role} ${status} ${action}`).to.equal(true);
+            const problem = decisionProblem({ status, verification: null, claim }, { action, role, reviewerId: 'r1', requested: ['identity'], now: 0 });
+            // A refusal for the role is `forbidden` exactly when the table says no.
+            if (!permitted) expect(problem?.code, `${role} ${status} ${action}`).to.be.oneOf(['forbidden', 'invalid_state']);
+            if (problem?.code === 'forbidden') expect(permitted, `${role} ${status} ${action}`).to.equal(false);
+          }
+        }
+      }
+      expect(allowedActions({ status: 'in_review', verification: null }, 'reviewer')).to.deep.equal(['approve', 'reject', 'request_documents', 'escalate']);
+      expect(allowedActions({ status: 'in_review', verification: null }, 'senior')).to.deep.equal(['approve', 'reject', 'request_documents', 'escalate', 'report']);
+      expect(allowedActions({ status: 'escalated', verification: null }, 'reviewer')).to.deep.equal([]);
+      expect(allowedActions({ status: 'escalated', verification: null }, 'admin')).to.deep.equal(['approve', 'reject', 'request_documents', 'report']);
+    });
+
+    it('decides who may claim: escalated cases by those who may decide them, a held claim taken over with claim.override', () => {
+      expect(claimProblem('reviewer', 'in_review', false)).to.equal(undefined);
+      expect(claimProblem('reviewer', 'escalated', false)).to.equal('forbidden');
+      expect(claimProblem('senior', 'escalated', false)).to.equal(undefined);
+      expect(claimProblem('senior', 'in_review', true)).to.equal('already_claimed');
+      expect(claimProblem('admin', 'escalated', true)).to.equal(undefined);
+      expect(claimProblem('intruder', 'in_review', false)).to.equal(undefined); // the API's token check refuses unknown roles first
+    });
+
+    it('is not restated: no code outside domain/roles.ts compares a role with "senior" or "admin"', () => {
+      const root = path.resolve(__dirname, '..', '..');
+      const offenders: string[] = [];
+      const walk = (dir: string) => {
+        for (const entry of readdirSync(dir, { withFileTypes: true })) {
+          const full = path.join(dir, entry.name);
+          if (entry.isDirectory()) walk(full);
+          else if (/\.(ts|js|mjs)$/.test(entry.name) && full !== path.join(root, 'domain', 'roles.ts')) {
+            if (/role\s*[!=]==?\s*['"](senior|admin|reviewer)['"]|['"](senior|admin|reviewer)['"]\s*[!=]==?\s*\w*role/i.test(readFileSync(full, 'utf8'))) offenders.push(path.relative(root, full));
+          }
+        }
+      };
+      for (const dir of ['api', 'app', 'domain', 'workflows', 'activities', 'web']) walk(path.join(root, dir));
+      expect(offenders).to.deep.equal([]);
+    });
   });
 });

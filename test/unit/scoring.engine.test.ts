@@ -1,6 +1,6 @@
 /**
  * Engine table test: clean orders approve, classic fraud patterns land where
- * "verify, don't decline" (PRODUCT.md) says they should; then properties over the
+ * "verify, don't decline" (README "Architecture") says they should; then properties over the
  * table plus a seeded batch of generated orders (test/fixtures/scoringCases.ts).
  */
 import { expect } from 'chai';

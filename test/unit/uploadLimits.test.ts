@@ -1,20 +1,22 @@
 /** The upload limits' arithmetic: the in-flight byte budget and the fixed-window limiter's check. */
 import { expect } from 'chai';
 import type { Request } from 'express';
-import { ApiError } from '../../api/errors';
+import { httpStatus } from '../../api/errors';
+import { Refusal } from '../../domain/errors';
 import { InFlightBytes } from '../../api/inFlightBytes';
 import { fixedWindowLimiter } from '../../api/rateLimit';
 
 const request = (contentLength?: string) => ({ headers: contentLength === undefined ? {} : { 'content-length': contentLength } }) as unknown as Request;
 
-function refusal(fn: () => unknown): ApiError {
+/** The refusal `fn` throws, with the HTTP status api/errors.ts gives its code. */
+function refusal(fn: () => unknown): Refusal & { status: number } {
   try {
     fn();
   } catch (error) {
-    expect(error).to.be.instanceOf(ApiError);
-    return error as ApiError;
+    expect(error).to.be.instanceOf(Refusal);
+    return Object.assign(error as Refusal, { status: httpStatus[(error as Refusal).code] });
   }
-  throw new Error('expected an ApiError');
+  throw new Error('expected a Refusal');
 }
 
 describe('upload limits', () => {

@@ -123,7 +123,7 @@ function flatten(value, prefix, out) {
   return out;
 }
 
-/** The order's amounts (API.md: minor units of `currency`). */
+/** The order's amounts (minor units of `currency`, `/openapi.json`). */
 const MONEY_FIELD = /^(amount|items\[\d+\]\.unitAmount)$/;
 
 function fieldText(path, value, currency) {

@@ -124,7 +124,7 @@ export function renderQueue() {
   if (focusedId) focusQueueRow(focusedId);
 }
 
-/** The cells of one queue entry (api/queue.ts: `items[]`). */
+/** The cells of one queue entry (app/reviewQueue.ts: `items[]`). */
 function queueRow(item) {
   const me = item.assignee && item.assignee === myId();
   const leaseActive = item.leaseExpiresAt ? toDate(item.leaseExpiresAt) > new Date() : Boolean(item.assignee);

@@ -1,6 +1,10 @@
 /*
  * Customer upload page (GET /verify/:token).
  *
+ * One file on purpose (over 400 lines): the page a customer opens from an
+ * e-mail on any phone is one classic script with no module graph to load; its
+ * parts (request, per-kind upload cards, progress, errors) are sections below.
+ *
  * The token in the URL is the customer's only credential, so the page reads it
  * from the last path segment and sends it back in API paths — never in a header,
  * cookie or storage. Everything is rendered with textContent / DOM methods (no

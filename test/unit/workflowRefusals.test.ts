@@ -1,20 +1,22 @@
-/** How a check workflow's refusals and Temporal's unavailability become API answers (api/workflowErrors.ts). */
+/** How a check workflow's refusals and Temporal's unavailability become refusals (app/workflowRefusals.ts), and their HTTP statuses (api/errors.ts). */
 import { expect } from 'chai';
 import { ServiceError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { ApiError, retryAfterSeconds } from '../../api/errors';
-import { fromWorkflowRefusal } from '../../api/workflowErrors';
+import { httpStatus, retryAfterSeconds } from '../../api/errors';
+import { Refusal } from '../../domain/errors';
+import { fromWorkflowRefusal } from '../../app/workflowRefusals';
 import { failureTypes } from '../../workflows/messages';
 
 /** A gRPC error as @grpc/grpc-js makes it (code, details, metadata). */
 const grpcError = (code: number, details: string) => Object.assign(new Error(`${code} ${details}`), { code, details, metadata: {} });
 
-describe('workflow errors → API answers (api/workflowErrors.ts)', () => {
+describe('workflow errors → refusals (app/workflowRefusals.ts)', () => {
   it('maps each refusal of an Update validator to its status and code, keeping the message', () => {
     const refusal = new WorkflowUpdateFailedError('update failed', ApplicationFailure.create({ type: failureTypes.alreadyClaimed, message: 'held by ann until 10:15' }));
-    const mapped = fromWorkflowRefusal(refusal);
-    expect(mapped).to.be.instanceOf(ApiError);
-    expect(mapped).to.include({ status: 409, code: 'already_claimed', message: 'held by ann until 10:15' });
+    const mapped = fromWorkflowRefusal(refusal) as Refusal;
+    expect(mapped).to.be.instanceOf(Refusal);
+    expect(mapped).to.include({ code: 'already_claimed', message: 'held by ann until 10:15' });
+    expect(httpStatus[mapped.code]).to.equal(409);
   });
 
   it('answers 503 temporarily_unavailable, with a Retry-After hint, when Temporal cannot be reached or the Update call times out', () => {
@@ -28,12 +30,12 @@ describe('workflow errors → API answers (api/workflowErrors.ts)', () => {
       new ServiceError('Update failed', { cause: grpcError(9, 'Unable to query workflow due to Workflow Task in failed state.') }),
     ];
     for (const error of cases) {
-      const mapped = fromWorkflowRefusal(error) as ApiError;
-      expect(mapped, error.message).to.be.instanceOf(ApiError);
-      expect(mapped.status, error.message).to.equal(503);
+      const mapped = fromWorkflowRefusal(error) as Refusal;
+      expect(mapped, error.message).to.be.instanceOf(Refusal);
       expect(mapped.code).to.equal('temporarily_unavailable');
+      expect(httpStatus[mapped.code], error.message).to.equal(503);
       expect(mapped.message).not.to.match(/grpc|deadline|connection|\d{2}/i);
-      expect(retryAfterSeconds(mapped.status, mapped.details)).to.be.within(1, 60);
+      expect(retryAfterSeconds(httpStatus[mapped.code], mapped.details)).to.be.within(1, 60);
     }
   });
 

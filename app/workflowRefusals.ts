@@ -1,20 +1,11 @@
 /**
  * The one place where a check workflow's refusals (validator failures of its
- * Updates, by ApplicationFailure type) become the API's error answers, and
- * where Temporal being out of reach becomes a 503 to retry rather than a 500.
+ * Updates: their ApplicationFailure type is a refusal code of domain/errors.ts)
+ * become refusals, and where Temporal being out of reach becomes one to retry
+ * (`temporarily_unavailable`) rather than a failure.
  */
-import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
-import { failureTypes } from '../workflows/messages';
-import { ApiError } from './errors';
-
-const answers: Record<string, [number, string]> = {
-  [failureTypes.orderConflict]: [409, 'order_conflict'],
-  [failureTypes.invalidState]: [409, 'invalid_state'],
-  [failureTypes.alreadyClaimed]: [409, 'already_claimed'],
-  [failureTypes.claimRequired]: [409, 'claim_required'],
-  [failureTypes.forbidden]: [403, 'forbidden'],
-  [failureTypes.invalidRequest]: [400, 'invalid_request'],
-};
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
+import { isRefusalCode, refuse, Refusal } from '../domain/errors';
 
 /** gRPC codes that say "not now" rather than "no": DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE. */
 const temporaryGrpcCodes = new Set([4, 8, 14]);
@@ -43,15 +34,20 @@ function isTemporarilyUnavailable(error: unknown): boolean {
   return false;
 }
 
-/** The ApiError for a workflow's refusal or for Temporal out of reach, or the error itself when it is something else. */
+/** The refusal for a workflow's refusal or for Temporal out of reach, or the error itself when it is something else. */
 export function fromWorkflowRefusal(error: unknown): unknown {
   if (error instanceof WorkflowUpdateFailedError) {
     const cause = error.cause as { type?: string; message?: string } | undefined;
-    const answer = cause?.type ? answers[cause.type] : undefined;
-    if (answer) return new ApiError(answer[0], answer[1], cause?.message ?? answer[1]);
+    if (isRefusalCode(cause?.type)) return new Refusal(cause.type, cause.message ?? cause.type);
   }
   if (isTemporarilyUnavailable(error)) {
-    return new ApiError(503, 'temporarily_unavailable', 'the service is busy or restarting; retry the same request shortly', { retryAfterSeconds: RETRY_AFTER_SECONDS });
+    return refuse.unavailable('the service is busy or restarting; retry the same request shortly', RETRY_AFTER_SECONDS);
   }
   return error;
+}
+
+/** The workflow (or its history) is not there: never started, or completed and gone. */
+export function isNotFound(error: unknown): boolean {
+  if (error instanceof WorkflowNotFoundError) return true;
+  return isGrpcServiceError(error) && error.code === 5; // NOT_FOUND
 }
