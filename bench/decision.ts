@@ -10,7 +10,8 @@
  *
  * Phases alternate (floor, checks, floor, checks …), each sequential then at BENCH_CLIENTS
  * concurrent clients; then the floor's variants: without the codec, with one `patched()` call
- * (as the check workflow makes), and with the other retention behaviour (sleep the retention period, or complete at once — a final check does
+ * (as the check workflow makes), in a bundle with the check workflow's modules (each run
+ * evaluates its bundle's modules), and with the other retention behaviour (sleep the retention period, or complete at once — a final check does
  * one or the other depending on the product's version; the main floor follows the checks,
  * found by looking at a warm-up check's workflow). p50/p99 are the sequential figures,
  * rps the concurrent ones, pooled over the rounds.
@@ -23,7 +24,7 @@
  *   {"floor":{"p50","p99","rps"},"checks":{"p50","p99","rps"}, "ratio", "targets", "met", …}
  *
  * Env: BENCH_SEQUENTIAL (150), BENCH_CONCURRENT (500), BENCH_CLIENTS (16), BENCH_ROUNDS (2),
- * BENCH_WARMUP (60), BENCH_VARIANTS (plain,other,patch: floor variants to run once; '' for none),
+ * BENCH_WARMUP (60), BENCH_VARIANTS (plain,other,patch,modules: floor variants to run once; '' for none),
  * BENCH_FLOOR_RETENTION (auto | sleep | complete), BENCH_PROFILE (0), BENCH_PROFILE_CHECKS (100),
  * BENCH_CPU_PROFILE (0; or --cpu-profile: V8 profiles of the worker and the floor worker),
  * BENCH_CPU_PROFILE_CALLS (300).
@@ -51,11 +52,14 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 
 type Retention = FloorInput['retention'];
 /** What a phase drives: the checks, or a floor with or without the codec and one retention behaviour. */
-type Kind = { type: 'checks' } | { type: 'floor'; codec: boolean; retention: Retention; patched?: boolean };
+type Kind = { type: 'checks' } | { type: 'floor'; codec: boolean; retention: Retention; patched?: boolean; checkModules?: boolean };
 
 const kindLabel = (k: Kind) =>
-  k.type === 'checks' ? 'checks (POST /v1/checks)' : `floor (${k.codec ? 'codec' : 'no codec'}, ${k.retention === 'sleep' ? 'sleeps retention' : 'completes'}${k.patched ? ', patched()' : ''})`;
-const kindKey = (k: Kind) => (k.type === 'checks' ? 'checks' : `floor-${k.codec ? 'codec' : 'plain'}-${k.retention}${k.patched ? '-patched' : ''}`);
+  k.type === 'checks'
+    ? 'checks (POST /v1/checks)'
+    : `floor (${k.codec ? 'codec' : 'no codec'}, ${k.retention === 'sleep' ? 'sleeps retention' : 'completes'}${k.patched ? ', patched()' : ''}${k.checkModules ? ', check modules' : ''})`;
+const kindKey = (k: Kind) =>
+  k.type === 'checks' ? 'checks' : `floor-${k.codec ? 'codec' : 'plain'}-${k.retention}${k.patched ? '-patched' : ''}${k.checkModules ? '-modules' : ''}`;
 
 interface Part {
   latencies: number[];
@@ -79,7 +83,7 @@ async function main(): Promise<void> {
   const clients = num('BENCH_CLIENTS', 16);
   const rounds = num('BENCH_ROUNDS', 2);
   const warmup = num('BENCH_WARMUP', 60);
-  const variants = (process.env.BENCH_VARIANTS ?? 'plain,other,patch').split(',').map((v) => v.trim()).filter(Boolean);
+  const variants = (process.env.BENCH_VARIANTS ?? 'plain,other,patch,modules').split(',').map((v) => v.trim()).filter(Boolean);
   const profile = process.argv.includes('--profile') || process.env.BENCH_PROFILE === '1';
   const profileChecks = num('BENCH_PROFILE_CHECKS', 100);
   const cpuProfile = process.argv.includes('--cpu-profile') || process.env.BENCH_CPU_PROFILE === '1';
@@ -108,7 +112,7 @@ async function main(): Promise<void> {
       return `fraud-check/${order.orderId}`;
     };
     const floorCall =
-      ({ codec, retention, patched }: Extract<Kind, { type: 'floor' }>): Call =>
+      ({ codec, retention, patched, checkModules }: Extract<Kind, { type: 'floor' }>): Call =>
       async () => {
         const workflowId = `bench-floor/${randomUUID()}`;
         const submissionId = randomUUID();
@@ -117,7 +121,7 @@ async function main(): Promise<void> {
         // The options the API starts a check with (api/routes/checks.ts).
         const startWorkflowOperation = new WithStartWorkflowOperation('floorWorkflow', {
           workflowId,
-          taskQueue: codec ? floorTaskQueues.codec : floorTaskQueues.plain,
+          taskQueue: checkModules ? floorTaskQueues.modules : codec ? floorTaskQueues.codec : floorTaskQueues.plain,
           args: [input],
           workflowIdConflictPolicy: 'USE_EXISTING',
           workflowIdReusePolicy: 'REJECT_DUPLICATE',
@@ -144,6 +148,7 @@ async function main(): Promise<void> {
       ...(variants.includes('plain') ? [{ type: 'floor', codec: false, retention: floorRetention } as Kind] : []),
       ...(variants.includes('other') ? [{ type: 'floor', codec: true, retention: other } as Kind] : []),
       ...(variants.includes('patch') ? [{ type: 'floor', codec: true, retention: floorRetention, patched: true } as Kind] : []),
+      ...(variants.includes('modules') ? [{ type: 'floor', codec: true, retention: floorRetention, checkModules: true } as Kind] : []),
     ];
     for (const k of [mainFloor, ...variantKinds]) await load(warmup, 4, async () => void (await callFor(k)()));
     log(`a clean check's workflow ${checkRetention === 'sleep' ? 'sleeps its retention period' : 'completes'} after answering; the floor does the same${process.env.BENCH_FLOOR_RETENTION ? ' (BENCH_FLOOR_RETENTION)' : ''}`);
@@ -188,14 +193,24 @@ async function main(): Promise<void> {
     const floorSegments = await segmentsFor(mainFloor);
 
     // --- optional: where the workers' CPU goes; the database work of one decision ------------------
-    const cpuProfiles = cpuProfile
-      ? {
-          worker: await cpuProfileOf(target, 'worker', checkCall, cpuProfileCalls, clients),
-          floor: await cpuProfileOf(target, 'floor-worker', callFor(mainFloor), cpuProfileCalls, clients),
-        }
-      : undefined;
-    const opCosts = profile ? await ferretOpCosts(target.env.MONGODB_URI!) : undefined;
-    const dbProfile = profile ? await databaseProfile(target, checkCall, profileChecks) : undefined;
+    // (A profile that fails says so in the output; the figures above stand.)
+    const cpuProfileLines = cpuProfile
+      ? await optional('cpu profile', async () =>
+          cpuProfileTable(
+            await cpuProfileOf(target, 'worker', checkCall, cpuProfileCalls, clients),
+            await cpuProfileOf(target, 'floor-worker', callFor(mainFloor), cpuProfileCalls, clients),
+            cpuProfileCalls,
+            clients,
+          ),
+        )
+      : ['Where the workers\' CPU goes: run with --cpu-profile (or BENCH_CPU_PROFILE=1).'];
+    const opCostLines = profile
+      ? await optional('single operations', async () => [
+          'Single operations on this FerretDB (--profile: from the bench process, one at a time, 30 each, nothing else of ours running)',
+          ...(await ferretOpCosts(target.env.MONGODB_URI!)).map((o) => `${o.name.padEnd(72)} p50 ${o.p.p50.toFixed(1).padStart(6)} ms  p95 ${o.p.p95.toFixed(1).padStart(6)} ms  p99 ${o.p.p99.toFixed(1).padStart(6)} ms`),
+        ])
+      : [];
+    const dbProfileLines = profile ? await optional('database profile', () => databaseProfile(target, checkCall, profileChecks)) : ['Database commands per decision: run with --profile (or BENCH_PROFILE=1).'];
 
     // --- report ------------------------------------------------------------------------------------
     const pooled = (k: Kind) => {
@@ -249,15 +264,11 @@ async function main(): Promise<void> {
       ...anatomyTable(anatomies, [checks, mainFloor, ...variantKinds]),
       '',
       ...segmentTable(checkSegments, floorSegments),
-      ...(cpuProfiles ? ['', ...cpuProfileTable(cpuProfiles.worker, cpuProfiles.floor, cpuProfileCalls, clients)] : ['', 'Where the workers\' CPU goes: run with --cpu-profile (or BENCH_CPU_PROFILE=1).']),
-      ...(dbProfile ? ['', ...dbProfile] : ['', 'Database commands per decision: run with --profile (or BENCH_PROFILE=1).']),
-      ...(opCosts
-        ? [
-            '',
-            'Single operations on this FerretDB (--profile: from the bench process, one at a time, 30 each, nothing else of ours running)',
-            ...opCosts.map((o) => `${o.name.padEnd(72)} p50 ${o.p.p50.toFixed(1).padStart(6)} ms  p95 ${o.p.p95.toFixed(1).padStart(6)} ms  p99 ${o.p.p99.toFixed(1).padStart(6)} ms`),
-          ]
-        : []),
+      '',
+      ...cpuProfileLines,
+      '',
+      ...dbProfileLines,
+      ...(opCostLines.length ? ['', ...opCostLines] : []),
       '',
       `run took ${((performance.now() - runStarted) / 1000).toFixed(0)} s`,
     );
@@ -279,6 +290,16 @@ async function main(): Promise<void> {
   } finally {
     await connection.close();
     await target.stop();
+  }
+}
+
+/** Runs an optional part of the report; a failure becomes a line of the report. */
+async function optional(what: string, part: () => Promise<string[]>): Promise<string[]> {
+  try {
+    return await part();
+  } catch (error) {
+    log(`${what} failed: ${(error as Error).stack}`);
+    return [`(${what} failed: ${(error as Error).message})`];
   }
 }
 
@@ -322,7 +343,7 @@ function anatomyTable(anatomies: Map<string, Anatomy>, kinds: Kind[]): string[] 
   const types = [...new Set([...anatomies.values()].flatMap((a) => [...a.events.keys()]))];
   const cols = kinds.filter((k) => anatomies.has(kindKey(k)));
   const width = 22;
-  const head = (k: Kind) => (k.type === 'checks' ? 'check' : `floor ${k.codec ? '' : 'plain '}${k.retention}${k.patched ? ' patch' : ''}`).padStart(width);
+  const head = (k: Kind) => (k.type === 'checks' ? 'check' : `floor ${k.codec ? '' : 'plain '}${k.retention}${k.patched ? ' patch' : ''}${k.checkModules ? ' mods' : ''}`).padStart(width);
   return [
     'History of one sequential call (events by type, right after the answer)',
     `${'event'.padEnd(44)}${cols.map(head).join('')}`,
@@ -356,7 +377,7 @@ function segmentTable(checks: Segments[], floor: Segments[]): string[] {
  * `clients` clients: restarted with --cpu-prof, warmed up, measured in a window, stopped (the
  * profiles are written at exit), and started again as before.
  */
-async function cpuProfileOf(target: Target, name: 'worker' | 'floor-worker', call: Call, n: number, clients: number): Promise<CpuProfileSummary> {
+async function cpuProfileOf(target: Target, name: 'worker' | 'floor-worker', call: Call, n: number, clients: number): Promise<CpuProfileSummary & { procMs: number }> {
   log(`cpu profile: ${name}, ${n} calls at ${clients} clients ...`);
   const dir = mkdtempSync(path.join(os.tmpdir(), `bench-cpuprof-${name}-`));
   // stack/services.ts adds SERVICE_NODE_ARGS to the Node flags of the processes it starts.
@@ -368,27 +389,33 @@ async function cpuProfileOf(target: Target, name: 'worker' | 'floor-worker', cal
   }
   try {
     await load(30, 4, async () => void (await call()));
+    const before = cpuSnapshot();
     const startUs = monotonicUs();
     await load(n, clients, async () => void (await call()));
     const endUs = monotonicUs();
+    const procMs = cpuDelta(before, cpuSnapshot()).byRole.get(name === 'worker' ? 'worker' : 'floor worker') ?? NaN;
     await target.services.get(name)!.stop();
-    return summarizeCpuProfiles(dir, { startUs, endUs });
+    return { ...summarizeCpuProfiles(dir, { startUs, endUs }), procMs };
   } finally {
     rmSync(dir, { recursive: true, force: true });
     await target.restart(name);
   }
 }
 
-function cpuProfileTable(worker: CpuProfileSummary, floor: CpuProfileSummary, n: number, clients: number): string[] {
+function cpuProfileTable(worker: CpuProfileSummary & { procMs: number }, floor: CpuProfileSummary & { procMs: number }, n: number, clients: number): string[] {
   const categories = [...new Set([...worker.byCategory.keys(), ...floor.byCategory.keys()])]
     .map((c) => ({ c, w: (worker.byCategory.get(c) ?? 0) / n, f: (floor.byCategory.get(c) ?? 0) / n }))
     .sort((a, b) => b.w - b.f - (a.w - a.f));
   const shown = categories.filter((x) => Math.abs(x.w - x.f) >= 0.2 || x.w >= 0.5).slice(0, 25);
   const rest = categories.filter((x) => !shown.includes(x));
-  const line = (label: string, w: number, f: number) => `${label.slice(0, 56).padEnd(56)} ${w.toFixed(2).padStart(9)} ${f.toFixed(2).padStart(9)} ${(w - f).toFixed(2).padStart(9)}`;
+  const share = (ms: number, of: CpuProfileSummary) => `${((100 * ms * n) / of.totalMs).toFixed(1)} %`;
+  const line = (label: string, w: number, f: number) =>
+    `${label.slice(0, 56).padEnd(56)} ${w.toFixed(2).padStart(9)} ${share(w, worker).padStart(8)} ${f.toFixed(2).padStart(9)} ${share(f, floor).padStart(8)} ${(w - f).toFixed(2).padStart(9)}`;
   return [
-    `Where the workers' CPU goes (--cpu-profile: V8 self time, ms per call, ${n} calls at ${clients} clients, every thread; sorted by the excess over the floor)`,
-    `${'what ran'.padEnd(56)} ${'worker'.padStart(9)} ${'floor'.padStart(9)} ${'excess'.padStart(9)}`,
+    `Where the workers' time goes (--cpu-profile: V8 samples, every thread, ${n} calls at ${clients} clients; ms per call, sorted by the excess over the floor).`,
+    `  V8 counts the time a thread is not idle, CPU-starved included: on a loaded box it exceeds CPU time, so read the shares;`,
+    `  /proc CPU in the same windows: worker ${(worker.procMs / n).toFixed(1)} ms per check, floor worker ${(floor.procMs / n).toFixed(1)} ms per floor call.`,
+    `${'what ran'.padEnd(56)} ${'worker'.padStart(9)} ${'share'.padStart(8)} ${'floor'.padStart(9)} ${'share'.padStart(8)} ${'excess'.padStart(9)}`,
     ...shown.map((x) => line(x.c, x.w, x.f)),
     line(`the rest (${rest.length} more)`, rest.reduce((s, x) => s + x.w, 0), rest.reduce((s, x) => s + x.f, 0)),
     line('total (not idle)', worker.totalMs / n, floor.totalMs / n),

@@ -1,8 +1,9 @@
 /**
- * The floor worker (bench only): serves `floorWorkflow` on two task queues of its
- * own against the same Temporal server as the checks — `bench-floor` with the
+ * The floor worker (bench only): serves `floorWorkflow` on task queues of its own
+ * against the same Temporal server as the checks — `bench-floor` with the
  * project's payload codec (part of what a check pays), `bench-floor-plain`
- * without — with the settings the check worker uses (one NativeConnection,
+ * without, `bench-floor-modules` in a bundle with the check workflow's modules —
+ * with the settings the check worker uses (one NativeConnection,
  * 2 000 cached workflows). Started by bench/lib.ts like the real worker; reports
  * readiness over IPC.
  */
@@ -24,9 +25,11 @@ async function main(): Promise<void> {
     activities,
     maxCachedWorkflows: 2000,
   };
+  const converter = dataConverter(config.payloadKeys.keys, config.payloadKeys.current);
   const workers = [
-    await Worker.create({ ...common, taskQueue: floorTaskQueues.codec, dataConverter: dataConverter(config.payloadKeys.keys, config.payloadKeys.current) }),
+    await Worker.create({ ...common, taskQueue: floorTaskQueues.codec, dataConverter: converter }),
     await Worker.create({ ...common, taskQueue: floorTaskQueues.plain }),
+    await Worker.create({ ...common, taskQueue: floorTaskQueues.modules, dataConverter: converter, workflowsPath: require.resolve('./withCheckModules') }),
   ];
   process.send?.({ ready: true });
   try {

@@ -8,8 +8,11 @@
  */
 import * as wf from '@temporalio/workflow';
 
-/** Its task queues: with the project's payload codec, and without. */
-export const floorTaskQueues = { codec: 'bench-floor', plain: 'bench-floor-plain' } as const;
+/**
+ * Its task queues: with the project's payload codec, without it, and with the codec in a
+ * bundle that also holds the check workflow's modules (bench/floor/withCheckModules.ts).
+ */
+export const floorTaskQueues = { codec: 'bench-floor', plain: 'bench-floor-plain', modules: 'bench-floor-modules' } as const;
 
 export interface FloorInput {
   /** The same order a check carries, so the workflow input weighs what a check's does. */

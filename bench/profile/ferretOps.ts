@@ -13,8 +13,9 @@ export interface OpCost {
 }
 
 /** A read-model document of about the size of a clean check's. */
-function checkDoc(id: string, version: number) {
+function checkDoc(id: string, version: number, tag: string) {
   return {
+    benchOp: tag,
     orderId: `ord_${id}`,
     status: 'approved',
     fulfilment: 'release',
@@ -48,9 +49,28 @@ export async function ferretOpCosts(uri: string, runs = 30): Promise<OpCost[]> {
   const existing: string[] = [];
   const order = { amount: 12999, currency: 'USD', customer: { email: 'ann@example.com', name: 'Ann Lee' } };
   const ops: [string, () => Promise<unknown>][] = [
-    ['checks insertOne (new)', async () => existing.push(((await checks.insertOne({ _id: id(), ...checkDoc('x', 1), order } as never)).insertedId as unknown) as string)],
-    ['checks updateOne {_id, version $lt} upsert (new) — the projection today', () => checks.updateOne({ _id: id(), version: { $lt: 1 } } as never, { $set: checkDoc('x', 1), $setOnInsert: { order } }, { upsert: true })],
-    ['checks updateOne {_id, version $lt} upsert (existing)', () => checks.updateOne({ _id: existing[n++ % existing.length], version: { $lt: 2 + n } } as never, { $set: checkDoc('x', 2 + n) }, { upsert: true }).catch(() => undefined)],
+    [
+      'checks insertOne (new)',
+      async () => {
+        const _id = id();
+        await checks.insertOne({ _id, ...checkDoc(_id, 1, tag), order } as never);
+        existing.push(_id);
+      },
+    ],
+    [
+      'checks updateOne {_id, version $lt} upsert (new) — the projection today',
+      () => {
+        const _id = id();
+        return checks.updateOne({ _id, version: { $lt: 1 } } as never, { $set: checkDoc(_id, 1, tag), $setOnInsert: { order } }, { upsert: true });
+      },
+    ],
+    [
+      'checks updateOne {_id, version $lt} upsert (existing)',
+      () => {
+        const _id = existing[n++ % existing.length];
+        return checks.updateOne({ _id, version: { $lt: 2 + n } } as never, { $set: checkDoc(_id, 2 + n, tag) }, { upsert: true });
+      },
+    ],
     ['checks updateOne {_id} $set (existing, no upsert)', () => checks.updateOne({ _id: existing[n++ % existing.length] } as never, { $set: { updatedAt: new Date() } })],
     ['checks findOne {_id}', () => checks.findOne({ _id: existing[n++ % existing.length] } as never)],
     ['velocity find {email: bucket, _id $ne} limit 50 (miss)', () => velocity.find({ email: `${tag}:${n++}`, _id: { $ne: 'x' } } as never, { projection: { at: 1 } }).limit(50).toArray()],
@@ -67,7 +87,7 @@ export async function ferretOpCosts(uri: string, runs = 30): Promise<OpCost[]> {
       out.push({ name, p: percentiles(run.latencies) });
     }
   } finally {
-    await checks.deleteMany({ orderId: 'ord_x' }).catch(() => undefined);
+    await checks.deleteMany({ benchOp: tag }).catch(() => undefined);
     await velocity.deleteMany({ card: `${tag}:a` } as never).catch(() => undefined);
     await conn.close();
   }
