@@ -11,7 +11,8 @@
  * Phases alternate (floor, checks, floor, checks …), each sequential then at BENCH_CLIENTS
  * concurrent clients; then the floor's variants: without the codec, with one `patched()` call
  * (as the check workflow makes), in a bundle with the check workflow's modules (each run
- * evaluates its bundle's modules), and with the other retention behaviour (sleep the retention period, or complete at once — a final check does
+ * evaluates its bundle's modules), and with the other retention behaviour; and the checks with
+ * the bench's PostgreSQL at synchronous_commit=off (no WAL flush wait per write), set and reset here (sleep the retention period, or complete at once — a final check does
  * one or the other depending on the product's version; the main floor follows the checks,
  * found by looking at a warm-up check's workflow). p50/p99 are the sequential figures,
  * rps the concurrent ones, pooled over the rounds.
@@ -24,7 +25,7 @@
  *   {"floor":{"p50","p99","rps"},"checks":{"p50","p99","rps"}, "ratio", "targets", "met", …}
  *
  * Env: BENCH_SEQUENTIAL (150), BENCH_CONCURRENT (500), BENCH_CLIENTS (16), BENCH_ROUNDS (2),
- * BENCH_WARMUP (60), BENCH_VARIANTS (plain,other,patch,modules: floor variants to run once; '' for none),
+ * BENCH_WARMUP (60), BENCH_VARIANTS (plain,other,patch,modules,async-commit: variants to run once; '' for none),
  * BENCH_FLOOR_RETENTION (auto | sleep | complete), BENCH_PROFILE (0), BENCH_PROFILE_CHECKS (100),
  * BENCH_CPU_PROFILE (0; or --cpu-profile: V8 profiles of the worker and the floor worker),
  * BENCH_CPU_PROFILE_CALLS (300).
@@ -35,6 +36,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client, WithStartWorkflowOperation, type Client as TemporalClient } from '@temporalio/client';
+import { Client as PgClient } from 'pg';
 import { benchTarget, load, loadavg, machine, percentiles, round, sleep, summary, type Percentiles, type Target } from './lib';
 import { cleanOrder } from '../test/fixtures/orders';
 import { loadConfig } from '../config';
@@ -52,14 +54,16 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 
 type Retention = FloorInput['retention'];
 /** What a phase drives: the checks, or a floor with or without the codec and one retention behaviour. */
-type Kind = { type: 'checks' } | { type: 'floor'; codec: boolean; retention: Retention; patched?: boolean; checkModules?: boolean };
+type Kind =
+  | { type: 'checks'; asyncCommit?: boolean }
+  | { type: 'floor'; codec: boolean; retention: Retention; patched?: boolean; checkModules?: boolean };
 
 const kindLabel = (k: Kind) =>
   k.type === 'checks'
-    ? 'checks (POST /v1/checks)'
+    ? `checks (POST /v1/checks${k.asyncCommit ? '; PostgreSQL synchronous_commit=off' : ''})`
     : `floor (${k.codec ? 'codec' : 'no codec'}, ${k.retention === 'sleep' ? 'sleeps retention' : 'completes'}${k.patched ? ', patched()' : ''}${k.checkModules ? ', check modules' : ''})`;
 const kindKey = (k: Kind) =>
-  k.type === 'checks' ? 'checks' : `floor-${k.codec ? 'codec' : 'plain'}-${k.retention}${k.patched ? '-patched' : ''}${k.checkModules ? '-modules' : ''}`;
+  k.type === 'checks' ? `checks${k.asyncCommit ? '-async-commit' : ''}` : `floor-${k.codec ? 'codec' : 'plain'}-${k.retention}${k.patched ? '-patched' : ''}${k.checkModules ? '-modules' : ''}`;
 
 interface Part {
   latencies: number[];
@@ -83,7 +87,7 @@ async function main(): Promise<void> {
   const clients = num('BENCH_CLIENTS', 16);
   const rounds = num('BENCH_ROUNDS', 2);
   const warmup = num('BENCH_WARMUP', 60);
-  const variants = (process.env.BENCH_VARIANTS ?? 'plain,other,patch,modules').split(',').map((v) => v.trim()).filter(Boolean);
+  const variants = (process.env.BENCH_VARIANTS ?? 'plain,other,patch,modules,async-commit').split(',').map((v) => v.trim()).filter(Boolean);
   const profile = process.argv.includes('--profile') || process.env.BENCH_PROFILE === '1';
   const profileChecks = num('BENCH_PROFILE_CHECKS', 100);
   const cpuProfile = process.argv.includes('--cpu-profile') || process.env.BENCH_CPU_PROFILE === '1';
@@ -149,8 +153,9 @@ async function main(): Promise<void> {
       ...(variants.includes('other') ? [{ type: 'floor', codec: true, retention: other } as Kind] : []),
       ...(variants.includes('patch') ? [{ type: 'floor', codec: true, retention: floorRetention, patched: true } as Kind] : []),
       ...(variants.includes('modules') ? [{ type: 'floor', codec: true, retention: floorRetention, checkModules: true } as Kind] : []),
+      ...(variants.includes('async-commit') ? [{ type: 'checks', asyncCommit: true } as Kind] : []),
     ];
-    for (const k of [mainFloor, ...variantKinds]) await load(warmup, 4, async () => void (await callFor(k)()));
+    for (const k of [mainFloor, ...variantKinds]) if (k.type === 'floor') await load(warmup, 4, async () => void (await callFor(k)()));
     log(`a clean check's workflow ${checkRetention === 'sleep' ? 'sleeps its retention period' : 'completes'} after answering; the floor does the same${process.env.BENCH_FLOOR_RETENTION ? ' (BENCH_FLOOR_RETENTION)' : ''}`);
 
     // --- the phases ------------------------------------------------------------------------------
@@ -166,6 +171,14 @@ async function main(): Promise<void> {
     };
     const phases: Phase[] = [];
     const runPhase = async (roundNo: Phase['round'], kind: Kind) => {
+      if (kind.type === 'checks' && kind.asyncCommit) await setSynchronousCommit(target.pgUrl!, 'off');
+      try {
+        await measurePhase(roundNo, kind);
+      } finally {
+        if (kind.type === 'checks' && kind.asyncCommit) await setSynchronousCommit(target.pgUrl!, 'on');
+      }
+    };
+    const measurePhase = async (roundNo: Phase['round'], kind: Kind) => {
       log(`${roundNo === 'variant' ? 'variant' : `round ${roundNo}/${rounds}`}: ${kindLabel(kind)}: ${sequential} sequential, ${concurrent} at ${clients} clients (load average ${loadavg()}) ...`);
       const seq = await part(callFor(kind), sequential, 1);
       const conc = await part(callFor(kind), concurrent, clients);
@@ -240,11 +253,11 @@ async function main(): Promise<void> {
       `a check's workflow ${checkRetention === 'sleep' ? 'sleeps its retention period after answering' : 'completes after answering'}; the floor here: ${kindLabel(mainFloor)}`,
       '',
       `Per phase (sequential: ${sequential} calls one at a time; then ${concurrent} calls at ${clients} clients)`,
-      `${'phase'.padEnd(44)} ${'seq p50'.padStart(8)} ${'p95'.padStart(7)} ${'p99'.padStart(7)} │ ${`${clients}c p50`.padStart(8)} ${'p95'.padStart(7)} ${'p99'.padStart(7)} ${'calls/s'.padStart(8)}`,
+      `${'phase'.padEnd(60)} ${'seq p50'.padStart(8)} ${'p95'.padStart(7)} ${'p99'.padStart(7)} │ ${`${clients}c p50`.padStart(8)} ${'p95'.padStart(7)} ${'p99'.padStart(7)} ${'calls/s'.padStart(8)}`,
       ...phases.map((p) => {
         const s = percentiles(p.sequential.latencies);
         const c = percentiles(p.concurrent.latencies);
-        return `${`${p.round === 'variant' ? 'variant' : `round ${p.round}`}: ${kindLabel(p.kind)}`.padEnd(44)} ${ms(s.p50).padStart(8)} ${ms(s.p95).padStart(7)} ${ms(s.p99).padStart(7)} │ ${ms(c.p50).padStart(8)} ${ms(c.p95).padStart(7)} ${ms(c.p99).padStart(7)} ${rps(p.concurrent).toFixed(1).padStart(8)}`;
+        return `${`${p.round === 'variant' ? 'variant' : `round ${p.round}`}: ${kindLabel(p.kind)}`.padEnd(60)} ${ms(s.p50).padStart(8)} ${ms(s.p95).padStart(7)} ${ms(s.p99).padStart(7)} │ ${ms(c.p50).padStart(8)} ${ms(c.p95).padStart(7)} ${ms(c.p99).padStart(7)} ${rps(p.concurrent).toFixed(1).padStart(8)}`;
       }),
       '',
       `Floor vs checks (pooled over ${rounds} rounds; ms; p50/p99 sequential, calls/s at ${clients} clients)`,
@@ -256,7 +269,11 @@ async function main(): Promise<void> {
       `${'met'.padEnd(30)} ${yes(met.p50).padStart(8)} ${''.padStart(8)} ${yes(met.p99).padStart(8)} ${yes(met.rps).padStart(8)}`,
       ...variantKinds.map((k) => {
         const v = pooled(k);
-        return `${'variant'.padEnd(8)} ${kindLabel(k).padEnd(44)} p50 ${ms(v.seq.p50)}  p99 ${ms(v.seq.p99)}  ${v.rps.toFixed(1)}/s  (checks / it: p50 ${(check.seq.p50 / v.seq.p50).toFixed(2)}×, rps ${(check.rps / v.rps).toFixed(2)}×)`;
+        const versus =
+          k.type === 'checks'
+            ? `it / floor: p50 ${(v.seq.p50 / floor.seq.p50).toFixed(2)}×, p99 ${(v.seq.p99 / floor.seq.p99).toFixed(2)}×, rps ${(v.rps / floor.rps).toFixed(2)}×`
+            : `checks / it: p50 ${(check.seq.p50 / v.seq.p50).toFixed(2)}×, rps ${(check.rps / v.rps).toFixed(2)}×`;
+        return `${'variant'.padEnd(8)} ${kindLabel(k).padEnd(60)} p50 ${ms(v.seq.p50)}  p99 ${ms(v.seq.p99)}  ${v.rps.toFixed(1)}/s  (${versus})`;
       }),
       '',
       ...cpuTable(phases, [checks, mainFloor, ...variantKinds], clients),
@@ -293,6 +310,19 @@ async function main(): Promise<void> {
   }
 }
 
+/** The bench's own PostgreSQL: wait for the WAL flush at each commit (on, the stack's setting) or not (off). */
+async function setSynchronousCommit(pgUrl: string, value: 'on' | 'off'): Promise<void> {
+  const pg = new PgClient({ connectionString: pgUrl });
+  await pg.connect();
+  try {
+    await pg.query(`ALTER SYSTEM SET synchronous_commit = ${value}`);
+    await pg.query('SELECT pg_reload_conf()');
+  } finally {
+    await pg.end();
+  }
+  await sleep(500); // backends take the new setting at their next command
+}
+
 /** Runs an optional part of the report; a failure becomes a line of the report. */
 async function optional(what: string, part: () => Promise<string[]>): Promise<string[]> {
   try {
@@ -325,7 +355,7 @@ function cpuTable(phases: Phase[], kinds: Kind[], clients: number): string[] {
   const shown: Role[] = roles.filter((r) => phases.some((p) => (p.concurrent.cpu.byRole.get(r) ?? 0) > 0));
   const lines = [
     `CPU per call (ms, /proc utime+stime; the ${clients}-client parts, pooled); "other" is the rest of the machine in the same time`,
-    `${'phase'.padEnd(40)} ${shown.map((r) => r.padStart(9)).join(' ')} ${'ours'.padStart(8)} ${'other'.padStart(8)}  wall/call`,
+    `${'phase'.padEnd(52)} ${shown.map((r) => r.padStart(12)).join(' ')} ${'ours'.padStart(8)} ${'other'.padStart(8)}  wall/call`,
   ];
   for (const k of kinds) {
     const ps = phases.filter((p) => kindKey(p.kind) === kindKey(k)).map((p) => p.concurrent);
@@ -334,7 +364,7 @@ function cpuTable(phases: Phase[], kinds: Kind[], clients: number): string[] {
     const ours = shown.reduce((s, r) => s + per(r), 0);
     const machine = ps.reduce((s, p) => s + p.cpu.machineBusyMs, 0) / n;
     const wall = ps.reduce((s, p) => s + p.wallMs, 0) / n;
-    lines.push(`${kindLabel(k).padEnd(40)} ${shown.map((r) => per(r).toFixed(1).padStart(9)).join(' ')} ${ours.toFixed(1).padStart(8)} ${Math.max(0, machine - ours).toFixed(1).padStart(8)}  ${wall.toFixed(1)}`);
+    lines.push(`${kindLabel(k).padEnd(52)} ${shown.map((r) => per(r).toFixed(1).padStart(12)).join(' ')} ${ours.toFixed(1).padStart(8)} ${Math.max(0, machine - ours).toFixed(1).padStart(8)}  ${wall.toFixed(1)}`);
   }
   return lines;
 }
@@ -343,7 +373,7 @@ function anatomyTable(anatomies: Map<string, Anatomy>, kinds: Kind[]): string[] 
   const types = [...new Set([...anatomies.values()].flatMap((a) => [...a.events.keys()]))];
   const cols = kinds.filter((k) => anatomies.has(kindKey(k)));
   const width = 22;
-  const head = (k: Kind) => (k.type === 'checks' ? 'check' : `floor ${k.codec ? '' : 'plain '}${k.retention}${k.patched ? ' patch' : ''}${k.checkModules ? ' mods' : ''}`).padStart(width);
+  const head = (k: Kind) => (k.type === 'checks' ? `check${k.asyncCommit ? ' async commit' : ''}` : `floor ${k.codec ? '' : 'plain '}${k.retention}${k.patched ? ' patch' : ''}${k.checkModules ? ' mods' : ''}`).padStart(width);
   return [
     'History of one sequential call (events by type, right after the answer)',
     `${'event'.padEnd(44)}${cols.map(head).join('')}`,

@@ -1,8 +1,9 @@
 /**
  * `npm run bench:review`: the reviewers' side with a realistically full read model.
  *
- * 1. Creates BENCH_REAL_OPEN (default 2 000) real `in_review` cases through `POST /v1/checks`
- *    (16 clients): open workflows the worker keeps in its cache (2 000), so the worker's
+ * 1. Creates BENCH_REAL_OPEN (default 2 000) real open checks through `POST /v1/checks`
+ *    (16 clients; three in four `in_review`, one in four `awaiting_documents`, about the
+ *    seeded mix): open workflows the worker keeps in its cache (2 000), so the worker's
  *    memory is read with 2 000 cached workflows; claiming and deciding go through them.
  * 2. Seeds the rest DIRECTLY into the read model (`checks` + `queue`, `insertMany` in batches
  *    of BENCH_SEED_BATCH = 1000; see bench/seed.ts) up to BENCH_CHECKS (default 100 000) stored
@@ -23,7 +24,7 @@ import mongoose from 'mongoose';
 import { benchTarget, load, loadavg, machine, percentiles, round, sleep, summary, type Percentiles } from './lib';
 import { memoryOf } from './profile/cpu';
 import { seedChecks, seededCheckId } from './seed';
-import { reviewOrder } from '../test/fixtures/orders';
+import { reviewOrder, suspiciousOrder } from '../test/fixtures/orders';
 import { signReviewerToken } from '../api/reviewerAuth';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   const total = num('BENCH_CHECKS', 100_000);
   const openTotal = num('BENCH_OPEN', 2000);
   const realOpen = Math.min(num('BENCH_REAL_OPEN', 2000), openTotal, total);
-  const decisionsWanted = Math.min(num('BENCH_DECISIONS', 200), realOpen);
+  const decisionsWanted = Math.min(num('BENCH_DECISIONS', 200), Math.floor((realOpen * 3) / 4));
   const batch = num('BENCH_SEED_BATCH', 1000);
   const seedParallel = num('BENCH_SEED_PARALLEL', 2);
   const reviewers = num('BENCH_REVIEWERS', 8);
@@ -65,17 +66,20 @@ async function main(): Promise<void> {
   const out: string[] = [];
   try {
     // --- 1. real open cases through the API: open workflows in the worker's cache -----------
-    log(`creating ${realOpen} in_review cases through POST /v1/checks (16 clients) ...`);
-    const checkIds: string[] = [];
-    const created = await load(realOpen, 16, async () => {
+    log(`creating ${realOpen} open checks through POST /v1/checks (16 clients) ...`);
+    const checkIds: string[] = []; // the in_review ones
+    const created = await load(realOpen, 16, async (i) => {
+      const review = i % 4 !== 3;
       const response = await fetch(`${target.baseUrl}/v1/checks`, {
         method: 'POST',
         headers: { authorization: `Bearer ${target.serviceKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify(reviewOrder()),
+        // (each from its own IP: one shared IP would soon count as a velocity signal)
+        body: JSON.stringify(review ? reviewOrder() : suspiciousOrder({ device: { ip: `198.51.${(i >> 8) & 255}.${i & 255}`, ipCountry: 'US', fingerprint: `dev_bench_${i}` } })),
       });
       const body = (await response.json()) as { status?: string; checkId?: string };
-      if (response.status !== 201 || body.status !== 'in_review') throw new Error(`unexpected answer ${response.status} ${JSON.stringify(body)}`);
-      checkIds.push(body.checkId!);
+      const expected = review ? 'in_review' : 'awaiting_documents';
+      if (response.status !== 201 || body.status !== expected) throw new Error(`unexpected answer ${response.status} ${JSON.stringify(body)}`);
+      if (review) checkIds.push(body.checkId!);
     });
     log(`  ${summary('POST /v1/checks', created.latencies)}`);
     await sleep(2000);
@@ -232,12 +236,12 @@ async function main(): Promise<void> {
       `Reviewer API with ${fmt(total)} checks stored, ${fmt(open)} open (${new Date().toISOString()}; ${machine()})`,
       `load average at start ${loadStart}, at end ${loadavg()} (other processes on this machine skew the figures)`,
       '',
-      `real cases: ${fmt(realOpen)} in_review checks through POST /v1/checks (16 clients): ${(realOpen / (created.wallMs / 1000)).toFixed(1)} checks/s`,
+      `real open checks: ${fmt(realOpen)} through POST /v1/checks (16 clients; ${fmt(checkIds.length)} in_review, ${fmt(realOpen - checkIds.length)} awaiting_documents): ${(realOpen / (created.wallMs / 1000)).toFixed(1)} checks/s`,
       `  ${summary('POST /v1/checks (16 clients)', created.latencies)}`,
       `seeding: ${fmt(seedTotal)} synthetic checks (${fmt(seedOpen)} open) inserted DIRECTLY into the read model (insertMany, batches of ${batch}, ${seedParallel} in flight; no workflows behind them)`,
       `  ${(seedMs / 1000).toFixed(1)} s, ${fmt(Math.round(seedTotal / (seedMs / 1000)))} checks/s`,
       `  final: ${['approved', 'rejected', 'expired', 'cancelled'].map((s) => `${s} ${fmt(counts[s] ?? 0)}`).join(', ')}`,
-      `  open:  ${['in_review', 'escalated', 'awaiting_documents'].map((s) => `${s} ${fmt(counts[s] ?? 0)}`).join(', ')} seeded + ${fmt(realOpen)} real in_review`,
+      `  open:  ${['in_review', 'escalated', 'awaiting_documents'].map((s) => `${s} ${fmt(counts[s] ?? 0)}`).join(', ')} seeded + ${fmt(realOpen)} real`,
       `  queue counts the API reports: ${Object.entries(first.counts).map(([s, n]) => `${s} ${fmt(n)}`).join(', ')}`,
       '',
       'GET /v1/review/cases?status=in_review&limit=50',
