@@ -26,6 +26,7 @@
  *
  * Env: BENCH_SEQUENTIAL (150), BENCH_CONCURRENT (500), BENCH_CLIENTS (16), BENCH_ROUNDS (2),
  * BENCH_WARMUP (60), BENCH_VARIANTS (plain,other,patch,modules,async-commit: variants to run once; '' for none),
+ * BENCH_IN_ROUNDS (variants to run in every round instead, for an A/B in the same conditions),
  * BENCH_FLOOR_RETENTION (auto | sleep | complete), BENCH_PROFILE (0), BENCH_PROFILE_CHECKS (100),
  * BENCH_CPU_PROFILE (0; or --cpu-profile: V8 profiles of the worker and the floor worker),
  * BENCH_CPU_PROFILE_CALLS (300).
@@ -58,6 +59,15 @@ type Kind =
   | { type: 'checks'; asyncCommit?: boolean }
   | { type: 'floor'; codec: boolean; retention: Retention; patched?: boolean; checkModules?: boolean };
 
+/** Which kind each BENCH_VARIANTS name stands for. */
+const variantKey: Record<string, (k: Kind) => boolean> = {
+  plain: (k) => k.type === 'floor' && !k.codec,
+  other: (k) => k.type === 'floor' && k.codec && !k.patched && !k.checkModules,
+  patch: (k) => k.type === 'floor' && Boolean(k.patched),
+  modules: (k) => k.type === 'floor' && Boolean(k.checkModules),
+  'async-commit': (k) => k.type === 'checks' && Boolean(k.asyncCommit),
+};
+
 const kindLabel = (k: Kind) =>
   k.type === 'checks'
     ? `checks (POST /v1/checks${k.asyncCommit ? '; PostgreSQL synchronous_commit=off' : ''})`
@@ -88,6 +98,7 @@ async function main(): Promise<void> {
   const rounds = num('BENCH_ROUNDS', 2);
   const warmup = num('BENCH_WARMUP', 60);
   const variants = (process.env.BENCH_VARIANTS ?? 'plain,other,patch,modules,async-commit').split(',').map((v) => v.trim()).filter(Boolean);
+  const inRoundVariants = (process.env.BENCH_IN_ROUNDS ?? '').split(',').map((v) => v.trim()).filter(Boolean);
   const profile = process.argv.includes('--profile') || process.env.BENCH_PROFILE === '1';
   const profileChecks = num('BENCH_PROFILE_CHECKS', 100);
   const cpuProfile = process.argv.includes('--cpu-profile') || process.env.BENCH_CPU_PROFILE === '1';
@@ -187,11 +198,14 @@ async function main(): Promise<void> {
       log(`  ${summary('sequential', seq.latencies)}`);
       log(`  ${summary(`${clients} clients`, conc.latencies)}  ${rps(conc).toFixed(1)}/s`);
     };
+    // Variants named in BENCH_IN_ROUNDS run in every round (an A/B in the same conditions), the others once after.
+    const inRounds = (k: Kind) => inRoundVariants.some((v) => variantKey[v]?.(k));
     for (let r = 1; r <= rounds; r++) {
       await runPhase(r, mainFloor);
       await runPhase(r, checks);
+      for (const k of variantKinds.filter(inRounds)) await runPhase(r, k);
     }
-    for (const k of variantKinds) await runPhase('variant', k);
+    for (const k of variantKinds.filter((k) => !inRounds(k))) await runPhase('variant', k);
 
     // --- where the time goes: histories --------------------------------------------------------
     log('reading histories ...');
@@ -202,8 +216,11 @@ async function main(): Promise<void> {
       anatomies.set(kindKey(k), await anatomy(k.type === 'floor' && !k.codec ? plainClient : codecClient, p.sequential.samples[0].workflowId));
     }
     const segmentsFor = async (k: Kind) => segmentsOf(k.type === 'floor' && !k.codec ? plainClient : codecClient, phases.filter((p) => kindKey(p.kind) === kindKey(k)).flatMap((p) => p.sequential.samples));
-    const checkSegments = await segmentsFor(checks);
-    const floorSegments = await segmentsFor(mainFloor);
+    const segmentColumns: [string, Segments[]][] = [
+      ['check', await segmentsFor(checks)],
+      ['floor', await segmentsFor(mainFloor)],
+      ...(await Promise.all(variantKinds.filter((k) => k.type === 'checks').map(async (k) => [`${kindKey(k)}`, await segmentsFor(k)] as [string, Segments[]]))),
+    ];
 
     // --- optional: where the workers' CPU goes; the database work of one decision ------------------
     // (A profile that fails says so in the output; the figures above stand.)
@@ -280,7 +297,7 @@ async function main(): Promise<void> {
       '',
       ...anatomyTable(anatomies, [checks, mainFloor, ...variantKinds]),
       '',
-      ...segmentTable(checkSegments, floorSegments),
+      ...segmentTable(segmentColumns),
       '',
       ...cpuProfileLines,
       '',
@@ -383,7 +400,8 @@ function anatomyTable(anatomies: Map<string, Anatomy>, kinds: Kind[]): string[] 
   ];
 }
 
-function segmentTable(checks: Segments[], floor: Segments[]): string[] {
+/** Segments' p50 and p95 per column; the first column is the checks, the second the floor. */
+function segmentTable(columns: [string, Segments[]][]): string[] {
   const label: Record<keyof Segments, string> = {
     toStart: 'sent → workflow started',
     dispatch: 'started → task taken by the worker',
@@ -395,10 +413,15 @@ function segmentTable(checks: Segments[], floor: Segments[]): string[] {
   };
   const p50 = (xs: Segments[], k: keyof Segments) => percentiles(xs.map((x) => x[k])).p50;
   const p95 = (xs: Segments[], k: keyof Segments) => percentiles(xs.map((x) => x[k])).p95;
+  const [[, checks], [, floor]] = columns;
+  const w = Math.max(10, ...columns.map(([name]) => name.length + 4));
   return [
-    `Where a sequential call's time goes (ms, from history event times; ${checks.length} checks, ${floor.length} floor calls; p50 of each segment, so they need not add up)`,
-    `${'segment'.padEnd(44)} ${'check p50'.padStart(10)} ${'p95'.padStart(7)} ${'floor p50'.padStart(10)} ${'p95'.padStart(7)} ${'above floor'.padStart(12)}`,
-    ...segmentNames.map((k) => `${label[k].padEnd(44)} ${p50(checks, k).toFixed(1).padStart(10)} ${p95(checks, k).toFixed(1).padStart(7)} ${p50(floor, k).toFixed(1).padStart(10)} ${p95(floor, k).toFixed(1).padStart(7)} ${(p50(checks, k) - p50(floor, k)).toFixed(1).padStart(12)}`),
+    `Where a sequential call's time goes (ms, from history event times; p50 and p95 of each segment, so they need not add up; ${columns.map(([name, xs]) => `${xs.length} ${name}`).join(', ')})`,
+    `${'segment'.padEnd(44)} ${columns.map(([name]) => `${`${name} p50`.padStart(w)} ${'p95'.padStart(7)}`).join(' ')} ${'check − floor'.padStart(14)}`,
+    ...segmentNames.map(
+      (k) =>
+        `${label[k].padEnd(44)} ${columns.map(([, xs]) => `${p50(xs, k).toFixed(1).padStart(w)} ${p95(xs, k).toFixed(1).padStart(7)}`).join(' ')} ${(p50(checks, k) - p50(floor, k)).toFixed(1).padStart(14)}`,
+    ),
   ];
 }
 
