@@ -1,51 +1,52 @@
 # syntax=docker/dockerfile:1
 #
-# One image for both roles of the fraud-check engine:
-#   API (default):  node --import tsx api/main.ts
-#   worker:         node --import tsx worker/main.ts
-# TypeScript runs through tsx, which is a runtime dependency, so there is no
-# compile step: production dependencies plus the sources are the whole image.
-# No secrets are baked in; every setting comes from the environment at run time.
+# One image for every role of the fraud-check engine (compiled JavaScript, Node 24 LTS):
+#   API (default):       node dist/api/main.js
+#   worker:              node dist/worker/main.js   (WORKER_TASK_QUEUES=checks | documents)
+#   reviewer token:      node dist/scripts/token.js <id> <role>
+# Three stages: `build` compiles with the dev dependencies and bundles the workflows once;
+# `deps` installs the production dependencies and removes the bundler and compiler they
+# drag in (deploy/image/prune-runtime.cjs); `runtime` gets node_modules and dist/ only,
+# runs as the unprivileged `node` user, and holds no tsx, webpack, swc or esbuild.
+# No secrets are baked in: every setting comes from the environment at run time.
 
-ARG NODE_IMAGE=node:20-bookworm-slim
+ARG NODE_IMAGE=node:24-bookworm-slim
 
-##### dependencies (production only) #####
+##### build: compile to dist/ and bundle the workflows #####
+FROM ${NODE_IMAGE} AS build
+WORKDIR /app
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+# .dockerignore keeps tests, benchmarks, the dev stack and local files out of the context.
+COPY . .
+RUN npm run build
+
+##### deps: production dependencies, without build tools #####
 FROM ${NODE_IMAGE} AS deps
 WORKDIR /app
 COPY package.json package-lock.json ./
+COPY deploy/image /tmp/image
 RUN npm ci --omit=dev --no-audit --no-fund \
+ && node /tmp/image/prune-runtime.cjs /app \
  && npm cache clean --force
 
 ##### runtime #####
 FROM ${NODE_IMAGE} AS runtime
 
 ENV NODE_ENV=production \
+    NODE_OPTIONS=--enable-source-maps \
     DATA_DIR=/app/data \
     PORT=3000
 
 WORKDIR /app
-
-# package.json says "node": ">=20.19" (require(esm) and `--import tsx`).
-RUN node -e "const [a,b]=process.versions.node.split('.').map(Number); if (a<20||(a===20&&b<19)) { console.error('Node >= 20.19 required, got '+process.version); process.exit(1) }"
-
+COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
-COPY package.json package-lock.json tsconfig.json ./
-COPY api ./api
-COPY activities ./activities
-COPY domain ./domain
-COPY models ./models
-COPY scoring ./scoring
-COPY workflows ./workflows
-COPY worker ./worker
-COPY web ./web
-COPY config ./config
-COPY lib ./lib
-COPY documents ./documents
-# The launcher's TypeScript only; stack/ferretdb (Go) is excluded by .dockerignore.
-COPY stack ./stack
+COPY --from=build /app/dist ./dist
 
-# Sources stay root-owned (read-only for the app). DATA_DIR is the one writable
-# place (mail outbox when SMTP_URL is unset); mount a volume there if it matters.
+# Fail the build, not the first start, if a runtime dependency went missing in the prune.
+RUN node -e "require('@temporalio/worker'); require('sharp'); require('mongoose'); require('./dist/config')"
+
+# Code stays root-owned (read-only for the app). DATA_DIR is the one writable place.
 RUN mkdir -p /app/data && chown node:node /app/data
 
 USER node
@@ -53,4 +54,4 @@ USER node
 # 3000: API (PORT). 9464: worker health (WORKER_HEALTH_PORT).
 EXPOSE 3000 9464
 
-CMD ["node", "--import", "tsx", "api/main.ts"]
+CMD ["node", "dist/api/main.js"]

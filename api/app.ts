@@ -25,7 +25,7 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   configureAudit(config.auditSecret);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', config.trustProxy);
   app.use(measure);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -36,7 +36,19 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
     next();
   });
   // The pages' own files (the HTML itself is served by the /verify/:token and /review routes).
-  app.use(express.static(webRoot, { index: false, redirect: false, fallthrough: true, maxAge: '5m' }));
+  app.use(
+    express.static(webRoot, {
+      index: false,
+      redirect: false,
+      fallthrough: true,
+      maxAge: '5m',
+      // Scripts are ES modules that import each other: revalidated on every load (ETag → 304),
+      // so a browser never runs a mix of modules from before and after a deploy.
+      setHeaders: (res, file) => {
+        if (file.endsWith('.js')) res.setHeader('Cache-Control', 'no-cache');
+      },
+    }),
+  );
   app.use(express.json({ limit: '256kb', strict: true }));
   app.use(opsRouter(connection));
   app.use(checksRouter(config, temporal));

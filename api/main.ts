@@ -2,19 +2,25 @@
 import { loadConfig } from '../config';
 import { connectDatabase, disconnectDatabase } from '../models';
 import { connectTemporalClient } from '../lib/temporal';
+import { checkDocumentKeys } from '../lib/documentKeys';
 import { logger } from '../lib/logger';
+import { reportFatal } from '../lib/fatal';
 import { createApp } from './app';
+import { clientErrorHandler, expectationHandler } from './errors';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.mongodbUri) throw new Error('MONGODB_URI is not set');
-  await connectDatabase(config.mongodbUri);
   const { client, connection } = await connectTemporalClient(config);
+  // The key check reads before anything is written; recording the key in use is the first write.
+  await connectDatabase(config.mongodbUri, { beforeWrites: async () => (await checkDocumentKeys(config, client)).record('api') });
   const app = createApp({ config, temporal: client, connection });
   const server = app.listen(config.port, () => {
     logger.info({ port: config.port }, 'api listening');
     process.send?.({ ready: true });
   });
+  server.on('clientError', clientErrorHandler);
+  server.on('checkExpectation', expectationHandler);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 120_000;
   const shutdown = () => {
@@ -31,6 +37,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  logger.error({ err: { message: error?.message, stack: error?.stack } }, 'api failed to start');
+  reportFatal('api', error);
   process.exit(1);
 });

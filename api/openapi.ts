@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { orderSchema, documentKinds } from '../domain/order';
 import { statuses } from '../domain/check';
 import { cancelSchema } from './routes/checks';
-import { decisionSchema } from './routes/review';
+import { decisionSchema, reviewerSelfSchema } from './routes/review';
 import { queueQuerySchema } from './queue';
 
 const reason = z.object({ code: z.string(), points: z.number().int(), detail: z.string() });
@@ -72,7 +72,7 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
           security: [{ serviceKey: [] }],
           parameters: [{ name: 'orderId', in: 'path', required: true, schema: { type: 'string' } }],
           requestBody: { required: true, content: json(cancelSchema) },
-          responses: { '200': { description: 'the cancelled check', content: json(checkViewSchema) }, ...errors(400, 401, 404, 409) },
+          responses: { '200': { description: 'the cancelled check', content: json(checkViewSchema) }, ...errors(400, 401, 404, 409, 503) },
         },
       },
       '/v1/verification/{token}': {
@@ -98,7 +98,14 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
               },
             },
           },
-          responses: { '202': { description: 'accepted for processing' }, ...errors(400, 404, 409, 413, 415, 429) },
+          responses: { '202': { description: 'accepted for processing (the same file sent again returns the same document)' }, ...errors(400, 404, 409, 413, 415, 429, 503) },
+        },
+      },
+      '/v1/review/me': {
+        get: {
+          summary: "The caller: reviewer id, role, and every permission the role holds (the console's source of who may do what)",
+          security: [{ reviewerJwt: [] }],
+          responses: { '200': { description: 'the reviewer', content: json(reviewerSelfSchema) }, ...errors(401) },
         },
       },
       '/v1/review/cases': {
@@ -106,21 +113,21 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
           summary: 'The review queue, most urgent first',
           security: [{ reviewerJwt: [] }],
           parameters: Object.keys(queueQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
-          responses: { '200': { description: '{ items, nextCursor, counts }' }, ...errors(400, 401) },
+          responses: { '200': { description: '{ items, nextCursor, counts }' }, ...errors(400, 401, 503) },
         },
       },
       '/v1/review/cases/{checkId}': {
-        get: { summary: 'The whole case', security: [{ reviewerJwt: [] }], responses: { '200': { description: 'the case' }, ...errors(401, 404) } },
+        get: { summary: 'The whole case', security: [{ reviewerJwt: [] }], responses: { '200': { description: 'the case' }, ...errors(401, 404, 503) } },
       },
       '/v1/review/cases/{checkId}/claim': {
-        post: { summary: 'Claim the case for a lease', security: [{ reviewerJwt: [] }], responses: { '200': { description: '{ assignee, leaseExpiresAt }' }, ...errors(401, 403, 404, 409) } },
+        post: { summary: 'Claim the case for a lease', security: [{ reviewerJwt: [] }], responses: { '200': { description: '{ assignee, leaseExpiresAt }' }, ...errors(401, 403, 404, 409, 503) } },
       },
       '/v1/review/cases/{checkId}/decision': {
         post: {
           summary: 'Decide a claimed case',
           security: [{ reviewerJwt: [] }],
           requestBody: { required: true, content: json(decisionSchema) },
-          responses: { '200': { description: 'the case after the decision' }, ...errors(400, 401, 403, 404, 409) },
+          responses: { '200': { description: 'the case after the decision' }, ...errors(400, 401, 403, 404, 409, 503) },
         },
       },
       '/v1/review/cases/{checkId}/documents/{documentId}/content': {
@@ -128,11 +135,11 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
           summary: 'The document bytes (preview and thumbnail are metadata-free re-encodings); audited',
           security: [{ reviewerJwt: [] }],
           parameters: [{ name: 'variant', in: 'query', schema: { type: 'string', enum: ['preview', 'thumbnail', 'original'] } }],
-          responses: { '200': { description: 'bytes' }, ...errors(401, 403, 404) },
+          responses: { '200': { description: 'bytes' }, ...errors(401, 403, 404, 503) },
         },
       },
       '/v1/review/cases/{checkId}/audit': {
-        get: { summary: 'The hash-chained audit trail and its verification', security: [{ reviewerJwt: [] }], responses: { '200': { description: '{ entries, verification }' }, ...errors(401, 404) } },
+        get: { summary: 'The hash-chained audit trail and its verification', security: [{ reviewerJwt: [] }], responses: { '200': { description: '{ entries, verification }' }, ...errors(401, 404, 503) } },
       },
       '/healthz': { get: { summary: 'process alive', responses: { '200': { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Temporal and database reachable', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },

@@ -1,8 +1,9 @@
 /**
  * The one place where a check workflow's refusals (validator failures of its
- * Updates, by ApplicationFailure type) become the API's error answers.
+ * Updates, by ApplicationFailure type) become the API's error answers, and
+ * where Temporal being out of reach becomes a 503 to retry rather than a 500.
  */
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError, WorkflowUpdateRPCTimeoutOrCancelledError, isGrpcServiceError } from '@temporalio/client';
 import { failureTypes } from '../workflows/messages';
 import { ApiError } from './errors';
 
@@ -15,12 +16,28 @@ const answers: Record<string, [number, string]> = {
   [failureTypes.invalidRequest]: [400, 'invalid_request'],
 };
 
-/** The ApiError for a workflow's refusal, or the error itself when it is something else. */
+/** gRPC codes that say "not now" rather than "no": DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, UNAVAILABLE. */
+const temporaryGrpcCodes = new Set([4, 8, 14]);
+const RETRY_AFTER_SECONDS = 5;
+
+/** Temporal could not be reached, was overloaded, or the Update call ran out of time (the Update itself may still happen). */
+function isTemporarilyUnavailable(error: unknown): boolean {
+  for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
+    if (cause instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
+    if (isGrpcServiceError(cause) && temporaryGrpcCodes.has(cause.code)) return true;
+  }
+  return false;
+}
+
+/** The ApiError for a workflow's refusal or for Temporal out of reach, or the error itself when it is something else. */
 export function fromWorkflowRefusal(error: unknown): unknown {
   if (error instanceof WorkflowUpdateFailedError) {
     const cause = error.cause as { type?: string; message?: string } | undefined;
     const answer = cause?.type ? answers[cause.type] : undefined;
     if (answer) return new ApiError(answer[0], answer[1], cause?.message ?? answer[1]);
+  }
+  if (isTemporarilyUnavailable(error)) {
+    return new ApiError(503, 'temporarily_unavailable', 'the service is busy or restarting; retry the same request shortly', { retryAfterSeconds: RETRY_AFTER_SECONDS });
   }
   return error;
 }

@@ -3,9 +3,12 @@
  * typed, with their defaults. Secrets that are not set get development values
  * kept in `DATA_DIR/dev-secrets.json` (so they survive restarts), which the
  * start banner prints; in production (`NODE_ENV=production`) they are required.
+ * A bad configuration is refused with every problem at once, each naming its
+ * variable.
  */
 import { createHash, hkdfSync, randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
+import { linkSync, mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import { parseDuration } from './duration';
@@ -30,6 +33,13 @@ const envSchema = z.object({
   PORT: port.default(3000),
   PUBLIC_URL: z.url().optional(),
   DATA_DIR: z.string().default('./data'),
+  /** Document blobs as files (one machine); default DATA_DIR/blobs. Ignored when S3_BUCKET is set. */
+  BLOB_DIR: z.string().min(1).optional(),
+  /** Document blobs in this S3-compatible bucket (production); credentials from the AWS SDK's chain. */
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://minio:9000' }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   MONGODB_URI: z.string().min(1).optional(),
@@ -40,10 +50,16 @@ const envSchema = z.object({
   REVIEWER_JWT_AUDIENCE: z.string().min(1).optional(),
   WEBHOOK_URL: z.url().optional(),
   WEBHOOK_SECRET: z.string().min(1).optional(),
+  /** 32 bytes, base64: wraps every document's data key and keys the Temporal payload codec. */
   DOCUMENT_KEY: z.string().optional(),
-  /** Comma-separated earlier DOCUMENT_KEYs (base64): still unwrap documents stored under them. */
+  /** Comma-separated earlier DOCUMENT_KEYs (base64): still read documents and Temporal payloads written under them. */
   PREVIOUS_DOCUMENT_KEYS: z.string().optional(),
-  TOKEN_SECRET: z.string().min(16).optional(),
+  /** Derives customers' verification tokens; text, or `base64:<bytes>`. */
+  TOKEN_SECRET: z.string().optional(),
+  /** Keys the pseudonyms of identifiers (velocity, block list); text, or `base64:<bytes>`. */
+  PSEUDONYM_SECRET: z.string().optional(),
+  /** Express `trust proxy`: `true`/`false`, a hop count, or comma-separated addresses, subnets and presets. */
+  TRUST_PROXY: z.string().default('loopback'),
   AUDIT_SECRET: z.string().min(32).optional(),
   SMTP_URL: z.string().optional(),
   MAIL_FROM: z.string().default('Order verification <verify@shop.example>'),
@@ -51,11 +67,27 @@ const envSchema = z.object({
   REMINDER_INTERVAL: duration('24h'),
   REVIEW_SLA: duration('4h'),
   RETENTION_PERIOD: duration('180d'),
+  ESCALATION_SLA: duration('24h'),
+  RETENTION_SWEEP_INTERVAL: duration('1m'),
   CLAIM_LEASE: duration('15m'),
+  /** How long an upload waits for its check's workflow to take it before answering 503 (the file is kept). */
+  UPLOAD_CONFIRM_TIMEOUT: duration('15s'),
   WORKER_TASK_QUEUES: z.string().default('checks,documents'),
   WORKER_HEALTH_PORT: port.optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
+
+type Env = z.infer<typeof envSchema>;
+
+/**
+ * Secrets production must be given (development makes its own, in DATA_DIR/dev-secrets.json).
+ * Those required with another or instead of one (WEBHOOK_SECRET with WEBHOOK_URL;
+ * REVIEWER_JWT_SECRET or an identity provider) are checked in `loadConfig`.
+ */
+const requiredInProduction = ['SERVICE_API_KEYS', 'DOCUMENT_KEY', 'TOKEN_SECRET', 'PSEUDONYM_SECRET', 'AUDIT_SECRET'] as const;
+
+/** The shortest secret production accepts, in bytes (a 256-bit HMAC key). */
+export const MIN_PRODUCTION_SECRET_BYTES = 32;
 
 export interface Durations {
   uploadDeadlineMs: number;
@@ -63,13 +95,24 @@ export interface Durations {
   reviewSlaMs: number;
   retentionMs: number;
   claimLeaseMs: number;
+  /** Time an escalated case may wait for a senior before it is flagged overdue (absent in inputs of older checks). */
+  escalationSlaMs?: number;
 }
+
+/** Express's `trust proxy` value: all or nothing, a hop count, or addresses, subnets and presets. */
+export type TrustProxy = boolean | number | string[];
+
+/** Where document blobs live (documents/storage.ts). */
+export type BlobSettings =
+  | { kind: 'filesystem'; dir: string }
+  | { kind: 's3'; bucket: string; endpoint?: string; region: string; forcePathStyle: boolean };
 
 export interface Config {
   production: boolean;
   port: number;
   publicUrl: string;
   dataDir: string;
+  blobs: BlobSettings;
   temporal: { address?: string; namespace: string };
   mongodbUri?: string;
   serviceApiKeys: string[];
@@ -80,105 +123,248 @@ export interface Config {
   webhook?: { url: string; secret: string };
   /** 32 bytes that wrap every document's data key. */
   documentKey: Buffer;
-  /** Identifies `documentKey` in stored envelopes, so keys can rotate. */
+  /** Identifies `documentKey` in stored envelopes and Temporal payloads, so keys can rotate. */
   documentKeyId: string;
-  /** Earlier keys by id, for documents wrapped before a rotation. */
+  /** Earlier keys by id, for documents wrapped and Temporal payloads encrypted before a rotation. */
   previousDocumentKeys: [string, Buffer][];
-  /** Derives verification tokens (HMAC of check id and round): tokens are never stored. */
+  /** Derives verification tokens (HMAC of check id and round): tokens are never stored. Independent of DOCUMENT_KEY. */
   tokenSecret: Buffer;
   /** Keys the audit hash chain (HMAC-SHA256); kept out of the database, so a rewritten chain shows. */
   auditSecret: Buffer;
-  /** Keys the pseudonyms under which velocity records keep emails, IPs, cards. */
+  /** Keys the pseudonyms under which velocity records and the block list keep emails, IPs, cards. Independent of DOCUMENT_KEY. */
   pseudonymSecret: Buffer;
   /** Keys that encrypt Temporal payloads (derived from each document key), by id; `current` encrypts. */
   payloadKeys: { current: string; keys: Map<string, Buffer> };
+  /** Express `trust proxy`: which proxies' X-Forwarded-For to believe for the client's IP. */
+  trustProxy: TrustProxy;
   mail: { smtpUrl?: string; from: string; outboxDir: string };
   durations: Durations;
-  worker: { taskQueues: string[]; healthPort?: number };
+  /** `retentionSweepIntervalMs`: how often the checks worker's Schedule purges checks whose retention is due. */
+  worker: { taskQueues: string[]; healthPort?: number; retentionSweepIntervalMs: number };
+  uploads: { confirmTimeoutMs: number };
   logLevel: string;
   /** Which secrets are development defaults (the banner prints those). */
   devSecrets: { serviceApiKey?: string; reviewerJwtSecret?: string };
 }
 
-export class ConfigError extends Error {}
+/** A configuration that cannot work; `problems` has one line per problem, each naming its variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+// --- development secrets ------------------------------------------------------------------
 
 interface DevSecrets {
   serviceApiKey: string;
   reviewerJwtSecret: string;
+  /** base64, 32 bytes */
   documentKey: string;
+  /** base64, 32 bytes */
+  tokenSecret: string;
+  /** base64, 32 bytes */
+  pseudonymSecret: string;
+  /** text (base64url of 32 bytes), used as its UTF-8 bytes */
   auditSecret: string;
 }
+
+const random32 = () => randomBytes(32).toString('base64');
+
+/**
+ * How each development secret is made for a new file. A file written by an older version lacks
+ * the newer fields: those are derived from the file's `documentKey` (HKDF with `info`) on every
+ * load, never drawn at random and never written back, so processes that start together agree
+ * without coordinating. The `info` of tokenSecret and pseudonymSecret is the one those secrets
+ * were derived with when they hung off the document key, so open links, velocity history and
+ * block list entries of an existing development DATA_DIR carry over.
+ */
+const devSecretFields: Record<keyof DevSecrets, { fresh: () => string; info?: string; encoding?: BufferEncoding }> = {
+  serviceApiKey: { fresh: () => `sk_dev_${randomBytes(16).toString('hex')}` },
+  reviewerJwtSecret: { fresh: () => randomBytes(32).toString('base64url') },
+  documentKey: { fresh: random32 },
+  tokenSecret: { fresh: random32, info: 'verification-token' },
+  pseudonymSecret: { fresh: random32, info: 'velocity-pseudonym' },
+  auditSecret: { fresh: () => randomBytes(32).toString('base64url'), info: 'dev-audit-secret', encoding: 'base64url' },
+};
 
 /** Development secrets live in DATA_DIR, made once, reused on every start. */
 function devSecrets(dataDir: string): DevSecrets {
   const file = path.join(dataDir, 'dev-secrets.json');
-  try {
-    return withLaterSecrets(JSON.parse(readFileSync(file, 'utf8')) as DevSecrets);
-  } catch {
-    const secrets: DevSecrets = {
-      serviceApiKey: `sk_dev_${randomBytes(16).toString('hex')}`,
-      reviewerJwtSecret: randomBytes(32).toString('base64url'),
-      documentKey: randomBytes(32).toString('base64'),
-      auditSecret: randomBytes(32).toString('base64url'),
-    };
+  const existing = readJson(file);
+  if (!existing) {
+    const fresh = Object.fromEntries(Object.entries(devSecretFields).map(([name, f]) => [name, f.fresh()])) as unknown as DevSecrets;
     mkdirSync(dataDir, { recursive: true });
-    // `wx`: when two processes start at once, one writes and the other reads.
+    // Written whole to a temporary file, then linked to its name: `link` fails when the name
+    // exists, so of two processes starting at once one creates it and the other reads the
+    // winner's complete file (never a half-written one).
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(tmp, JSON.stringify(fresh, null, 2), { mode: 0o600 });
     try {
-      writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600, flag: 'wx' });
+      linkSync(tmp, file);
+      return fresh;
     } catch {
-      return withLaterSecrets(JSON.parse(readFileSync(file, 'utf8')) as DevSecrets);
+      const winner = readJson(file);
+      if (!winner) throw new ConfigError([`DATA_DIR: cannot read or create ${file}`]);
+      return complete(file, winner);
+    } finally {
+      unlinkSync(tmp);
     }
-    return secrets;
+  }
+  return complete(file, existing);
+}
+
+/** The fields an older file lacks, derived from its documentKey (see `devSecretFields`); the file stays as it is. */
+function complete(file: string, secrets: Partial<DevSecrets>): DevSecrets {
+  const missing = (Object.keys(devSecretFields) as (keyof DevSecrets)[]).filter((name) => !secrets[name]);
+  if (missing.length === 0) return secrets as DevSecrets;
+  if (!secrets.documentKey) throw new ConfigError([`DATA_DIR: ${file} has no documentKey; delete the file to start afresh`]);
+  const root = Buffer.from(secrets.documentKey, 'base64');
+  const filled = { ...secrets };
+  for (const name of missing) {
+    const field = devSecretFields[name];
+    filled[name] = derive(root, field.info ?? `dev-secret:${name}`).toString(field.encoding ?? 'base64');
+  }
+  return filled as DevSecrets;
+}
+
+function readJson(file: string): Partial<DevSecrets> | undefined {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Partial<DevSecrets>;
+  } catch {
+    return undefined;
   }
 }
 
-/**
- * A file written before a secret existed gets it derived from one it has, so
- * processes starting together agree without rewriting the file.
- */
-function withLaterSecrets(secrets: DevSecrets): DevSecrets {
-  return { ...secrets, auditSecret: secrets.auditSecret ?? derive(Buffer.from(secrets.documentKey, 'base64'), 'dev-audit-secret').toString('base64url') };
+// --- parsing -------------------------------------------------------------------------------
+
+/** A secret's bytes: `base64:<data>` is decoded, anything else is taken as UTF-8 text. */
+export function secretBytes(value: string): Buffer {
+  return value.startsWith('base64:') ? Buffer.from(value.slice('base64:'.length), 'base64') : Buffer.from(value, 'utf8');
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** A 32-byte key from base64 text, or undefined when it is not one. */
+function parseKey(text: string): Buffer | undefined {
+  const trimmed = text.trim();
+  if (!BASE64.test(trimmed)) return undefined;
+  const key = Buffer.from(trimmed, 'base64');
+  return key.length === 32 ? key : undefined;
+}
+
+const trustProxyPresets = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** TRUST_PROXY as Express takes it; throws with a message for people when it is none of the forms. */
+export function parseTrustProxy(text: string): TrustProxy {
+  const value = text.trim();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  if (/^\d+$/.test(value)) return Number(value);
+  const entries = value.split(',').map((v) => v.trim()).filter(Boolean);
+  if (entries.length === 0) throw new Error('is empty');
+  for (const entry of entries) {
+    if (trustProxyPresets.has(entry) || isIP(entry)) continue;
+    const [address, bits, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const max = family === 4 ? 32 : 128;
+    if (family && extra === undefined && /^\d+$/.test(bits ?? '') && Number(bits) <= max) continue;
+    throw new Error(`"${entry}" is not a hop count, an IP address, a subnet (address/bits) or one of ${[...trustProxyPresets].join(', ')}`);
+  }
+  return entries;
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  const problems: string[] = [];
+  let parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ConfigError(`invalid configuration: ${problems}`);
+    for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
+    // Go on without the refused variables (their defaults instead), so every problem is reported at once.
+    parsed = envSchema.safeParse(pick(env, parsed.error.issues));
+    if (!parsed.success) throw new ConfigError(problems);
   }
-  const e = parsed.data;
+  const e: Env = parsed.data;
   const production = e.NODE_ENV === 'production';
   const dataDir = path.resolve(e.DATA_DIR);
+  const refused = new Set(problems.map((p) => p.slice(0, p.indexOf(':'))));
+
+  if (production) {
+    for (const name of requiredInProduction) if (!e[name] && !refused.has(name)) problems.push(`${name}: required in production`);
+    for (const name of ['TOKEN_SECRET', 'PSEUDONYM_SECRET', 'WEBHOOK_SECRET'] as const) {
+      const value = e[name];
+      if (value && secretBytes(value).length < MIN_PRODUCTION_SECRET_BYTES) {
+        problems.push(`${name}: must be at least ${MIN_PRODUCTION_SECRET_BYTES} bytes in production (e.g. \`openssl rand -base64 32\`)`);
+      }
+    }
+    if (!e.REVIEWER_JWT_SECRET && !e.REVIEWER_JWKS_URL && !refused.has('REVIEWER_JWT_SECRET')) {
+      problems.push('REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL): required in production');
+    }
+  }
   // In production HS256 reviewer tokens need an explicit REVIEWER_JWT_SECRET (never a
   // generated one): with an identity provider and no secret, only its tokens pass.
   const idpOnly = production && !e.REVIEWER_JWT_SECRET && e.REVIEWER_JWKS_URL !== undefined;
-  const needDev = !e.SERVICE_API_KEYS || (!e.REVIEWER_JWT_SECRET && !idpOnly) || !e.DOCUMENT_KEY || !e.AUDIT_SECRET;
-  if (production && needDev) {
-    throw new ConfigError('SERVICE_API_KEYS, REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL), DOCUMENT_KEY and AUDIT_SECRET are required in production');
-  }
   if (e.REVIEWER_JWKS_URL) {
     // Without them, a token the provider issued to any other application would pass.
     for (const name of ['REVIEWER_JWT_ISSUER', 'REVIEWER_JWT_AUDIENCE'] as const) {
-      if (!e[name]) throw new ConfigError(`${name} is required when REVIEWER_JWKS_URL is set`);
+      if (!e[name] && !refused.has(name)) problems.push(`${name}: required when REVIEWER_JWKS_URL is set`);
     }
   }
-  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) throw new ConfigError('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
-  const dev = needDev ? devSecrets(dataDir) : undefined;
+  for (const name of ['TOKEN_SECRET', 'PSEUDONYM_SECRET'] as const) {
+    const value = e[name];
+    if (value && secretBytes(value).length < 16) problems.push(`${name}: must be at least 16 bytes`);
+  }
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET: required when WEBHOOK_URL is set');
+  // Files under DATA_DIR serve one machine; production's API replicas and workers share S3. A
+  // single-box production that wants files says so with BLOB_DIR.
+  if (production && !e.S3_BUCKET && !e.BLOB_DIR && !refused.has('S3_BUCKET') && !refused.has('BLOB_DIR')) {
+    problems.push('S3_BUCKET (or BLOB_DIR): required in production');
+  }
 
-  const documentKey = Buffer.from(e.DOCUMENT_KEY ?? dev!.documentKey, 'base64');
-  if (documentKey.length !== 32) throw new ConfigError('DOCUMENT_KEY must be 32 bytes, base64-encoded');
-
-  const serviceApiKeys = (e.SERVICE_API_KEYS ?? dev!.serviceApiKey)
+  let documentKey: Buffer | undefined;
+  if (e.DOCUMENT_KEY !== undefined) {
+    documentKey = parseKey(e.DOCUMENT_KEY);
+    if (!documentKey) problems.push('DOCUMENT_KEY: must be 32 bytes, base64-encoded (e.g. `openssl rand -base64 32`)');
+  }
+  const previousDocumentKeys: Buffer[] = [];
+  (e.PREVIOUS_DOCUMENT_KEYS ?? '')
     .split(',')
     .map((k) => k.trim())
-    .filter(Boolean);
-  if (serviceApiKeys.length === 0) throw new ConfigError('SERVICE_API_KEYS has no key');
+    .filter(Boolean)
+    .forEach((text, i) => {
+      const key = parseKey(text);
+      if (key) previousDocumentKeys.push(key);
+      else problems.push(`PREVIOUS_DOCUMENT_KEYS: entry ${i + 1} is not a 32-byte base64 key`);
+    });
+
+  let trustProxy: TrustProxy = ['loopback'];
+  try {
+    trustProxy = parseTrustProxy(e.TRUST_PROXY);
+  } catch (error) {
+    problems.push(`TRUST_PROXY: ${(error as Error).message}`);
+  }
+
+  const serviceApiKeyList = e.SERVICE_API_KEYS?.split(',').map((k) => k.trim()).filter(Boolean);
+  if (serviceApiKeyList && serviceApiKeyList.length === 0) problems.push('SERVICE_API_KEYS: has no key');
+
+  if (problems.length > 0) throw new ConfigError(problems);
+
+  // Development only from here on for missing secrets (production has returned its problems above).
+  const needDev = !e.SERVICE_API_KEYS || (!e.REVIEWER_JWT_SECRET && !idpOnly) || !e.DOCUMENT_KEY || !e.TOKEN_SECRET || !e.PSEUDONYM_SECRET || !e.AUDIT_SECRET;
+  const dev = needDev ? devSecrets(dataDir) : undefined;
+  documentKey ??= Buffer.from(dev!.documentKey, 'base64');
+  const serviceApiKeys = serviceApiKeyList ?? [dev!.serviceApiKey];
+  const documentKeyId = keyId(documentKey);
+  const previous = previousDocumentKeys.map((k) => [keyId(k), k] as [string, Buffer]).filter(([id]) => id !== documentKeyId);
 
   return {
     production,
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     dataDir,
+    blobs: e.S3_BUCKET
+      ? { kind: 's3', bucket: e.S3_BUCKET, endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' }
+      : { kind: 'filesystem', dir: path.resolve(e.BLOB_DIR ?? path.join(dataDir, 'blobs')) },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
     mongodbUri: e.MONGODB_URI,
     serviceApiKeys,
@@ -188,17 +374,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       : undefined,
     webhook: e.WEBHOOK_URL ? { url: e.WEBHOOK_URL, secret: e.WEBHOOK_SECRET! } : undefined,
     documentKey,
-    documentKeyId: keyId(documentKey),
-    previousDocumentKeys: (e.PREVIOUS_DOCUMENT_KEYS ?? '')
-      .split(',')
-      .map((k) => k.trim())
-      .filter(Boolean)
-      .map((k) => Buffer.from(k, 'base64'))
-      .map((k) => [keyId(k), k] as [string, Buffer]),
-    tokenSecret: e.TOKEN_SECRET ? Buffer.from(e.TOKEN_SECRET) : derive(documentKey, 'verification-token'),
+    documentKeyId,
+    previousDocumentKeys: previous,
+    tokenSecret: e.TOKEN_SECRET ? secretBytes(e.TOKEN_SECRET) : Buffer.from(dev!.tokenSecret, 'base64'),
     auditSecret: Buffer.from(e.AUDIT_SECRET ?? dev!.auditSecret),
-    pseudonymSecret: derive(documentKey, 'velocity-pseudonym'),
-    payloadKeys: payloadKeys(documentKey, e.PREVIOUS_DOCUMENT_KEYS),
+    pseudonymSecret: e.PSEUDONYM_SECRET ? secretBytes(e.PSEUDONYM_SECRET) : Buffer.from(dev!.pseudonymSecret, 'base64'),
+    payloadKeys: payloadKeys(documentKey, previous.map(([, k]) => k)),
+    trustProxy,
     mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
     durations: {
       uploadDeadlineMs: e.UPLOAD_DEADLINE,
@@ -206,11 +388,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reviewSlaMs: e.REVIEW_SLA,
       retentionMs: e.RETENTION_PERIOD,
       claimLeaseMs: e.CLAIM_LEASE,
+      escalationSlaMs: e.ESCALATION_SLA,
     },
     worker: {
       taskQueues: e.WORKER_TASK_QUEUES.split(',').map((q) => q.trim()).filter(Boolean),
       healthPort: e.WORKER_HEALTH_PORT,
+      retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL,
     },
+    uploads: { confirmTimeoutMs: e.UPLOAD_CONFIRM_TIMEOUT },
     logLevel: e.LOG_LEVEL,
     devSecrets: {
       serviceApiKey: e.SERVICE_API_KEYS ? undefined : serviceApiKeys[0],
@@ -219,15 +404,33 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
 }
 
+/** The environment without the variables zod refused, so the rest can still be checked. */
+function pick(env: NodeJS.ProcessEnv, issues: { path: PropertyKey[] }[]): NodeJS.ProcessEnv {
+  const bad = new Set(issues.map((i) => String(i.path[0])));
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !bad.has(k)));
+}
+
 /** A short, non-secret fingerprint of a key (first 8 bytes of its SHA-256, hex). */
-function keyId(key: Buffer): string {
+export function keyId(key: Buffer): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
-export function payloadKeys(documentKey: Buffer, previous: string | undefined): { current: string; keys: Map<string, Buffer> } {
-  const all = [documentKey, ...(previous ?? '').split(',').map((k) => k.trim()).filter(Boolean).map((k) => Buffer.from(k, 'base64'))];
-  const keys = new Map(all.map((k) => [keyId(k), derive(k, 'temporal-payloads')] as [string, Buffer]));
+/** The Temporal payload keys: one per document key (current and previous), derived, by the document key's id. */
+export function payloadKeys(documentKey: Buffer, previous: Buffer[] | string | undefined): { current: string; keys: Map<string, Buffer> } {
+  const earlier = typeof previous === 'string' || previous === undefined
+    ? (previous ?? '').split(',').map((k) => k.trim()).filter(Boolean).map((k) => Buffer.from(k, 'base64'))
+    : previous;
+  const keys = new Map([documentKey, ...earlier].map((k) => [keyId(k), derive(k, 'temporal-payloads')] as [string, Buffer]));
   return { current: keyId(documentKey), keys };
+}
+
+/**
+ * What TOKEN_SECRET and PSEUDONYM_SECRET were when they were derived from DOCUMENT_KEY (before
+ * they became their own variables): `TOKEN_SECRET=base64:…` with these keeps an existing
+ * deployment's open links, velocity history and block list (`npm run keys -- legacy-secrets`).
+ */
+export function legacySecrets(documentKey: Buffer): { tokenSecret: Buffer; pseudonymSecret: Buffer } {
+  return { tokenSecret: derive(documentKey, 'verification-token'), pseudonymSecret: derive(documentKey, 'velocity-pseudonym') };
 }
 
 function derive(key: Buffer, purpose: string): Buffer {

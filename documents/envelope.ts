@@ -6,8 +6,8 @@
  * under a key-encryption key (KEK) from the key ring, next to the document's record.
  *
  * - Rotation: new data keys are wrapped under `ring.currentId`; old wrapped keys name their KEK
- *   by `keyId`, so a ring holding old and new KEKs decrypts both. (Re-wrapping a DEK under the
- *   new KEK is `newWrap(ring, unwrapDataKey(ring, old))` — the blobs stay as they are.)
+ *   by `keyId`, so a ring holding old and new KEKs decrypts both. `rewrapDataKey` moves a DEK
+ *   under the current KEK (the blobs stay as they are), after which the old KEK can go.
  * - Crypto-shredding: deleting a document's wrapped key makes its blobs unreadable everywhere,
  *   including backups.
  * - Binding: every blob is sealed with additional authenticated data (`aadFor(documentId,
@@ -16,7 +16,7 @@
  *
  * All binary fields of stored records are base64 strings.
  */
-import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, webcrypto, type CipherGCM, type DecipherGCM } from 'node:crypto';
 
 const ALGORITHM = 'aes-256-gcm';
 const KEY_BYTES = 32;
@@ -109,6 +109,16 @@ export function wrapDataKey(ring: KeyRing, dataKey: Buffer): WrappedKey {
   return { keyId, iv: iv.toString('base64'), tag: cipher.getAuthTag().toString('base64'), key: key.toString('base64') };
 }
 
+/**
+ * `wrapped` re-wrapped under the ring's current KEK — the same data key, so the blobs stay as
+ * they are — or undefined when it already is under the current KEK. Throws `DecryptionError`
+ * when the ring cannot unwrap it.
+ */
+export function rewrapDataKey(ring: KeyRing, wrapped: WrappedKey): WrappedKey | undefined {
+  if (wrapped.keyId === ring.currentId) return undefined;
+  return wrapDataKey(ring, unwrapDataKey(ring, wrapped));
+}
+
 /** A fresh random data key and its wrapped form (store only `wrapped`). */
 export function newDataKey(ring: KeyRing): { dataKey: Buffer; wrapped: WrappedKey } {
   const dataKey = randomBytes(KEY_BYTES);
@@ -147,6 +157,28 @@ export function decryptBuffer(dataKey: Buffer, sealed: Sealed, aad: string): Buf
   decipher.setAuthTag(decode(sealed.tag, TAG_BYTES, 'tag'));
   try {
     return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+  } catch (err) {
+    throw new DecryptionError('cannot decrypt: the data was altered or belongs to another document', { cause: err });
+  }
+}
+
+/**
+ * `decryptBuffer` computed on libuv's thread pool (WebCrypto's AES-GCM), so decrypting a large
+ * blob does not hold up the calling thread — the document worker's, which may also run the
+ * decision path. Same format, same checks, same `DecryptionError`.
+ */
+export async function decryptBufferOffThread(dataKey: Buffer, sealed: Sealed, aad: string): Promise<Buffer> {
+  checkKey(dataKey, 'data key');
+  const iv = decode(sealed.iv, IV_BYTES, 'iv');
+  const tag = decode(sealed.tag, TAG_BYTES, 'tag');
+  const key = await webcrypto.subtle.importKey('raw', dataKey, 'AES-GCM', false, ['decrypt']);
+  try {
+    const plain = await webcrypto.subtle.decrypt(
+      { name: 'AES-GCM', iv, additionalData: Buffer.from(aad, 'utf8'), tagLength: TAG_BYTES * 8 },
+      key,
+      Buffer.concat([sealed.ciphertext, tag]), // WebCrypto takes the tag after the ciphertext
+    );
+    return Buffer.from(plain);
   } catch (err) {
     throw new DecryptionError('cannot decrypt: the data was altered or belongs to another document', { cause: err });
   }

@@ -8,16 +8,23 @@ import { DocumentModel } from './document';
 import { AuditModel } from './audit';
 import { EmailModel } from './email';
 import { QueueEntryModel } from './queueEntry';
+import { KeyRecordModel } from './keyRecord';
+import { RetentionEntryModel } from './retention';
 
-export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel };
+export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel };
 
-const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel];
+const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel];
 
-/** Connects and makes sure every collection and index exists (unique indexes are our concurrency guard). */
-export async function connectDatabase(uri: string): Promise<typeof mongoose> {
+/**
+ * Connects and makes sure every collection and index exists (unique indexes are our concurrency
+ * guard). `beforeWrites` runs first, when nothing has been written yet (the start-up key check).
+ */
+export async function connectDatabase(uri: string, options: { beforeWrites?: () => Promise<void> } = {}): Promise<typeof mongoose> {
   mongoose.set('strictQuery', true);
   mongoose.set('autoIndex', false);
+  mongoose.set('autoCreate', false); // collections come with their indexes below, after `beforeWrites`
   await mongoose.connect(uri, { serverSelectionTimeoutMS: 10_000, maxPoolSize: 50 });
+  await options.beforeWrites?.();
   // API and worker may start together: index creation is idempotent, a race is retried once.
   for (const m of models) await m.createIndexes().catch(() => m.createIndexes());
   return mongoose;

@@ -14,6 +14,7 @@ import type { DocumentKind } from '../domain/order';
 import type { Band, VelocityDimension } from './types';
 import { velocityOf, type Features } from './features';
 import { VELOCITY_CAP, saturated } from './velocity';
+import { formatMoney } from './money';
 
 export interface Rule {
   /** SCREAMING_SNAKE, stable: reviewers, dashboards and tests refer to it. */
@@ -83,7 +84,8 @@ const dimensionLabel: Record<VelocityDimension, string> = {
 };
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
-const money = (f: Features): string => `${f.amount} ${f.currency} minor units`;
+/** An amount of the order's currency (minor units) as money: "$1,899.00". */
+const money = (f: Features, minor: number = f.amount): string => formatMoney(minor, f.currency);
 const country = (c: string | null): string => c ?? 'unknown';
 const created = (days: number | null): string =>
   days === 0 ? 'account created today' : `account created ${plural(days ?? 0, 'day')} ago`;
@@ -196,7 +198,7 @@ const rules: Rule[] = [
     points: 10,
     asks: ['identity'],
     when: (f) => f.amount >= limits.highAmount,
-    detail: (f) => `order total ${money(f)} (>= ${limits.highAmount})`,
+    detail: (f) => `order total ${money(f)} (at least ${money(f, limits.highAmount)})`,
   },
   {
     code: 'VERY_HIGH_VALUE',
@@ -204,7 +206,7 @@ const rules: Rule[] = [
     points: 10,
     asks: ['identity'],
     when: (f) => f.amount >= limits.veryHighAmount,
-    detail: (f) => `order total ${money(f)} (>= ${limits.veryHighAmount})`,
+    detail: (f) => `order total ${money(f)} (at least ${money(f, limits.veryHighAmount)})`,
   },
   {
     code: 'FIRST_ORDER_HIGH_VALUE',
@@ -212,14 +214,14 @@ const rules: Rule[] = [
     points: 10,
     asks: ['identity'],
     when: (f) => f.previousOrders === 0 && f.amount >= limits.firstOrderAmount,
-    detail: (f) => `first order, total ${money(f)} (>= ${limits.firstOrderAmount})`,
+    detail: (f) => `first order, total ${money(f)} (at least ${money(f, limits.firstOrderAmount)})`,
   },
   {
     code: 'RISKY_CATEGORY',
     description: 'Basket contains easy-to-resell goods (gift cards, electronics, jewelry, ...)',
     points: 8,
     when: (f) => f.riskyCategories.length > 0,
-    detail: (f) => `${f.riskyCategories.join(', ')} worth ${f.riskyAmount} ${f.currency} minor units`,
+    detail: (f) => `${f.riskyCategories.join(', ')} worth ${money(f, f.riskyAmount)}`,
   },
 
   // --- addresses & geography -----------------------------------------------------------

@@ -1,9 +1,17 @@
 /**
  * `npm start`: the whole product on one machine. Starts the embedded stack
- * (unless TEMPORAL_ADDRESS / MONGODB_URI point elsewhere), then the worker and
+ * (unless TEMPORAL_ADDRESS / MONGODB_URI point elsewhere), then the workers and
  * the API; prints where everything is; Ctrl-C stops all it started.
+ *
+ * Two worker processes, as in production: one for decisions (`checks`), one for
+ * image and PDF work (`documents`). A document then never shares an event loop,
+ * a thread pool or a crash with the decision path. WORKER_TASK_QUEUES, when set,
+ * runs one worker with exactly those queues instead.
  */
-import { loadConfig } from '../config';
+import mongoose from 'mongoose';
+import { loadConfig, taskQueues, type Config } from '../config';
+import { checkDocumentKeys } from '../lib/documentKeys';
+import { connectTemporalClient } from '../lib/temporal';
 import { startStack } from '../stack';
 import { startService, type Service } from '../stack/services';
 import { signReviewerToken } from '../api/reviewerAuth';
@@ -18,6 +26,13 @@ async function main(): Promise<void> {
   const env = { TEMPORAL_ADDRESS: stack.temporalAddress, MONGODB_URI: stack.mongodbUri, DATA_DIR: config.dataDir };
   const services: Service[] = [];
   let stopping = false;
+  try {
+    await checkKeys({ ...config, temporal: { ...config.temporal, address: stack.temporalAddress }, mongodbUri: stack.mongodbUri });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n`);
+    await stack.stop();
+    process.exit(1);
+  }
   const stop = async (code: number) => {
     if (stopping) return;
     stopping = true;
@@ -30,7 +45,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    services.push(await startService('worker', 'worker/main.ts', env, { logDir: stack.logDir, echo: true }));
+    if (process.env.WORKER_TASK_QUEUES) {
+      services.push(await startService('worker', 'worker/main.ts', env, { logDir: stack.logDir, echo: true }));
+    } else {
+      const started = await Promise.allSettled([
+        startService('worker', 'worker/main.ts', { ...env, WORKER_TASK_QUEUES: taskQueues.checks }, { logDir: stack.logDir, echo: true }),
+        startService('documents-worker', 'worker/main.ts', { ...env, WORKER_TASK_QUEUES: taskQueues.documents }, { logDir: stack.logDir, echo: true }),
+      ]);
+      for (const s of started) if (s.status === 'fulfilled') services.push(s.value); // stopped on failure, too
+      for (const s of started) if (s.status === 'rejected') throw s.reason;
+    }
     services.push(await startService('api', 'api/main.ts', env, { logDir: stack.logDir, echo: true }));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
@@ -65,6 +89,23 @@ async function main(): Promise<void> {
   lines.push('', 'Try it:', `  curl -s -X POST ${config.publicUrl}/v1/checks -H "Authorization: Bearer ${config.devSecrets.serviceApiKey ?? '<key>'}" \\`,
     `       -H 'Content-Type: application/json' -d @examples/order-clean.json`, '', 'Ctrl-C stops everything.', '');
   process.stdout.write(lines.join('\n'));
+}
+
+/**
+ * The start-up key check, here too, so a DOCUMENT_KEY that cannot read the data in DATA_DIR is
+ * reported plainly before any process starts (the API and the worker check again, and record).
+ */
+async function checkKeys(config: Config): Promise<void> {
+  const { client, connection } = await connectTemporalClient(config);
+  try {
+    mongoose.set('autoCreate', false); // read only: no collections made here
+    mongoose.set('autoIndex', false);
+    await mongoose.connect(config.mongodbUri!, { serverSelectionTimeoutMS: 10_000 });
+    await checkDocumentKeys(config, client);
+  } finally {
+    await mongoose.disconnect();
+    await connection.close();
+  }
 }
 
 main().catch((error) => {

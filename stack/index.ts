@@ -2,6 +2,11 @@
  * The embedded development stack: PostgreSQL (a private cluster) → FerretDB
  * (MongoDB wire) and the Temporal dev server, all under DATA_DIR, started only
  * for what TEMPORAL_ADDRESS / MONGODB_URI do not already provide.
+ *
+ * Each server it starts has a handle (`stack.servers`) that can kill it and
+ * start it again on the same data and port: PostgreSQL on its cluster, the
+ * Temporal dev server on its SQLite file, FerretDB (stateless) on the same
+ * PostgreSQL. Crash tests use them; `npm start` only stops them.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -18,6 +23,24 @@ export interface StackOptions {
   ports?: Partial<{ postgres: number; mongo: number; temporal: number; temporalUi: number }>;
   /** Tests: no UI, no fsync (the servers are not what a test crashes). */
   ephemeral?: boolean;
+  /** No Temporal UI (implied by `ephemeral`); crash tests want durable servers without a UI. */
+  headless?: boolean;
+}
+
+export type ServerName = 'postgres' | 'ferretdb' | 'temporal';
+
+/** One server the stack started. */
+export interface ServerHandle {
+  readonly name: ServerName;
+  /** The process id while it runs. */
+  readonly pid: number | undefined;
+  readonly running: boolean;
+  /** Sends `signal` (default SIGKILL: a crash, no shutdown) and resolves when the process has exited. */
+  kill(signal?: NodeJS.Signals): Promise<void>;
+  /** Starts it again on the same data and port; resolves when it serves. */
+  restart(): Promise<void>;
+  /** Stops it gracefully (SIGTERM, then SIGKILL after 10 s). */
+  stop(): Promise<void>;
 }
 
 export interface Stack {
@@ -25,6 +48,8 @@ export interface Stack {
   temporalUiUrl?: string;
   mongodbUri: string;
   logDir: string;
+  /** The servers this stack started (none for what TEMPORAL_ADDRESS / MONGODB_URI provide). */
+  servers: Partial<Record<ServerName, ServerHandle>>;
   stop(): Promise<void>;
 }
 
@@ -44,39 +69,90 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const dataDir = path.resolve(options.dataDir);
   const logDir = path.join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const started: Managed[] = [];
+  const ephemeral = options.ephemeral ?? false;
+  const headless = ephemeral || (options.headless ?? false);
+  const servers: Stack['servers'] = {};
+  const started: ServerHandle[] = [];
   const stop = async () => {
-    for (const proc of started.reverse()) await proc.stop();
+    for (const server of [...started].reverse()) await server.stop();
+  };
+  const launch = async (name: ServerName, start: () => Promise<Managed>, retryWhileStarting = false) => {
+    const server = await serverHandle(name, start, retryWhileStarting);
+    servers[name] = server;
+    started.push(server);
   };
 
   try {
     let mongodbUri = options.mongodbUri;
     if (!mongodbUri) {
-      const pgUrl = await startPostgres(dataDir, ports.postgres, logDir, started, options.ephemeral ?? false);
-      mongodbUri = await startFerretDb(pgUrl, ports.mongo, logDir, started);
+      const pgUrl = `postgres://postgres@127.0.0.1:${ports.postgres}/ferretdb`;
+      initPostgres(dataDir);
+      // After a crash, PostgreSQL refuses to start until the old server's backends are gone: retry.
+      await launch('postgres', () => startPostgres(dataDir, ports.postgres, logDir, ephemeral), true);
+      mongodbUri = `mongodb://127.0.0.1:${ports.mongo}/fraud`;
+      await launch('ferretdb', () => startFerretDb(pgUrl, ports.mongo, logDir));
       await tuneFerretDb(mongodbUri, pgUrl);
     }
     let temporalAddress = options.temporalAddress;
     let temporalUiUrl: string | undefined;
     if (!temporalAddress) {
-      temporalAddress = await startTemporal(dataDir, ports.temporal, options.ephemeral ? undefined : ports.temporalUi, logDir, started);
-      if (!options.ephemeral) temporalUiUrl = `http://localhost:${ports.temporalUi}`;
+      temporalAddress = `127.0.0.1:${ports.temporal}`;
+      await launch('temporal', () => startTemporal(dataDir, ports.temporal, headless ? undefined : ports.temporalUi, logDir));
+      if (!headless) temporalUiUrl = `http://localhost:${ports.temporalUi}`;
     }
-    return { temporalAddress, temporalUiUrl, mongodbUri, logDir, stop };
+    return { temporalAddress, temporalUiUrl, mongodbUri, logDir, servers, stop };
   } catch (error) {
     await stop();
     throw error;
   }
 }
 
-async function startPostgres(dataDir: string, port: number, logDir: string, started: Managed[], ephemeral: boolean): Promise<string> {
-  const { initdb, postgres } = postgresBinaries();
+/** A server that can be killed and started again; `start` spawns it and resolves when it is ready. */
+async function serverHandle(name: ServerName, start: () => Promise<Managed>, retryWhileStarting: boolean): Promise<ServerHandle> {
+  let current = await start();
+  const alive = () => current.child.exitCode === null && current.child.signalCode === null;
+  return {
+    name,
+    get pid() {
+      return alive() ? current.child.pid : undefined;
+    },
+    get running() {
+      return alive();
+    },
+    async kill(signal: NodeJS.Signals = 'SIGKILL') {
+      if (!alive()) return;
+      current.child.kill(signal);
+      await current.exited;
+    },
+    async restart() {
+      if (alive()) throw new Error(`${name} is running; kill or stop it first`);
+      const deadline = Date.now() + 60_000;
+      for (;;) {
+        try {
+          current = await start();
+          return;
+        } catch (error) {
+          if (!retryWhileStarting || Date.now() > deadline) throw error;
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }
+    },
+    stop: () => current.stop(),
+  };
+}
+
+function initPostgres(dataDir: string): void {
   const pgData = path.join(dataDir, 'postgres');
-  if (!existsSync(path.join(pgData, 'PG_VERSION'))) {
-    const [cmd, args] = asNonRoot(initdb, ['-D', pgData, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-instructions']);
-    const result = spawnSync(cmd, args, { encoding: 'utf8' });
-    if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr || result.stdout}`);
-  }
+  if (existsSync(path.join(pgData, 'PG_VERSION'))) return;
+  const { initdb } = postgresBinaries();
+  const [cmd, args] = asNonRoot(initdb, ['-D', pgData, '-U', 'postgres', '--auth=trust', '--encoding=UTF8', '--no-instructions']);
+  const result = spawnSync(cmd, args, { encoding: 'utf8' });
+  if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr || result.stdout}`);
+}
+
+async function startPostgres(dataDir: string, port: number, logDir: string, ephemeral: boolean): Promise<Managed> {
+  const { postgres } = postgresBinaries();
+  const pgData = path.join(dataDir, 'postgres');
   await assertPortFree(port, 'PostgreSQL');
   const settings = [
     `port=${port}`,
@@ -91,7 +167,6 @@ async function startPostgres(dataDir: string, port: number, logDir: string, star
   ].flatMap((s) => ['-c', s]);
   const [cmd, args] = asNonRoot(postgres, ['-D', pgData, ...settings]);
   const proc = startProcess('postgres', cmd, args, { logDir });
-  started.push(proc);
   const url = `postgres://postgres@127.0.0.1:${port}/postgres`;
   await waitFor(
     'PostgreSQL',
@@ -107,26 +182,25 @@ async function startPostgres(dataDir: string, port: number, logDir: string, star
       return true;
     },
     { process: proc, logHint: path.join(logDir, 'postgres.log') },
-  );
-  return `postgres://postgres@127.0.0.1:${port}/ferretdb`;
+  ).catch(async (error) => {
+    await proc.stop();
+    throw error;
+  });
+  return proc;
 }
 
-async function startFerretDb(pgUrl: string, port: number, logDir: string, started: Managed[]): Promise<string> {
+async function startFerretDb(pgUrl: string, port: number, logDir: string): Promise<Managed> {
   const binary = ferretdbBinary();
   await assertPortFree(port, 'FerretDB');
   const proc = startProcess('ferretdb', binary, ['-listen', `127.0.0.1:${port}`, '-postgresql-url', pgUrl], { logDir });
-  started.push(proc);
-  await waitFor('FerretDB', () => canConnect(port), { process: proc, logHint: path.join(logDir, 'ferretdb.log') });
-  return `mongodb://127.0.0.1:${port}/fraud`;
+  await waitFor('FerretDB', () => canConnect(port), { process: proc, logHint: path.join(logDir, 'ferretdb.log') }).catch(async (error) => {
+    await proc.stop();
+    throw error;
+  });
+  return proc;
 }
 
-async function startTemporal(
-  dataDir: string,
-  port: number,
-  uiPort: number | undefined,
-  logDir: string,
-  started: Managed[],
-): Promise<string> {
+async function startTemporal(dataDir: string, port: number, uiPort: number | undefined, logDir: string): Promise<Managed> {
   const binary = temporalBinary();
   await assertPortFree(port, 'Temporal');
   const args = [
@@ -151,7 +225,6 @@ async function startTemporal(
     ...temporalLatencyFlags,
   ];
   const proc = startProcess('temporal', binary, args, { logDir });
-  started.push(proc);
   const address = `127.0.0.1:${port}`;
   await waitFor(
     'Temporal',
@@ -160,6 +233,9 @@ async function startTemporal(
       return result.status === 0 && /SERVING/.test(result.stdout);
     },
     { process: proc, logHint: path.join(logDir, 'temporal.log'), timeoutMs: 120_000 },
-  );
-  return address;
+  ).catch(async (error) => {
+    await proc.stop();
+    throw error;
+  });
+  return proc;
 }

@@ -8,6 +8,8 @@ export interface Managed {
   name: string;
   child: ChildProcess;
   stop(): Promise<void>;
+  /** Resolves when the process has exited (however it ended). */
+  exited: Promise<void>;
 }
 
 const running = new Set<ChildProcess>();
@@ -50,6 +52,7 @@ export function startProcess(
   return {
     name,
     child,
+    exited,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill('SIGTERM');

@@ -3,18 +3,26 @@
  * queue, and document processing on `documents` (WORKER_TASK_QUEUES chooses;
  * one process can serve both). Several can run at once; Temporal spreads the work.
  */
+import { readdirSync } from 'node:fs';
 import http from 'node:http';
+import os from 'node:os';
+import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig, taskQueues } from '../config';
 import { createActivities } from '../activities';
 import { connectDatabase, disconnectDatabase } from '../models';
 import { logger } from '../lib/logger';
 import { dataConverter } from '../lib/payloadCodec';
+import { checkDocumentKeys } from '../lib/documentKeys';
+import { reportFatal } from '../lib/fatal';
+import { workflowSource } from './workflowSource';
+import { ensureSchedules } from './schedules';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set');
   if (!config.mongodbUri) throw new Error('MONGODB_URI is not set');
+  if (!config.worker.taskQueues.includes(taskQueues.checks)) yieldToDecisions();
 
   Runtime.install({
     logger: {
@@ -28,10 +36,12 @@ async function main(): Promise<void> {
     telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
   });
 
-  await connectDatabase(config.mongodbUri);
   const connection = await NativeConnection.connect({ address: config.temporal.address });
-  const activities = createActivities(config);
   const converter = dataConverter(config.payloadKeys.keys, config.payloadKeys.current);
+  // Before polling (and before any write): can this key ring read what the deployment holds?
+  const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter: converter });
+  await connectDatabase(config.mongodbUri, { beforeWrites: async () => (await checkDocumentKeys(config, client)).record('worker') });
+  const activities = createActivities(config);
 
   const workers: Worker[] = [];
   if (config.worker.taskQueues.includes(taskQueues.checks)) {
@@ -41,11 +51,13 @@ async function main(): Promise<void> {
         namespace: config.temporal.namespace,
         taskQueue: taskQueues.checks,
         dataConverter: converter,
-        workflowsPath: require.resolve('../workflows'),
+        ...workflowSource(),
         activities,
         maxCachedWorkflows: 2000,
       }),
     );
+    // The retention sweep and daily pass run from Schedules on this queue (created or updated here).
+    await ensureSchedules(client, config);
   }
 
   if (config.worker.taskQueues.includes(taskQueues.documents)) {
@@ -84,7 +96,30 @@ async function main(): Promise<void> {
   }
 }
 
+/**
+ * A worker that only does document work (sharp, pdf.js) gives way to decisions on a shared
+ * machine: it lowers its CPU priority at start, so the checks worker, Temporal and the database
+ * win when the cores are busy, and documents use what is left. Linux priorities are per thread
+ * and inherited by new threads: every thread that already exists (V8's, libuv's pool that runs
+ * sharp) is lowered, and those started later (libvips, Temporal's core, pdf.js) inherit it.
+ * Lowering one's own priority needs no privilege.
+ */
+const DOCUMENTS_NICENESS = 10;
+function yieldToDecisions(): void {
+  try {
+    let threads: number[] = [0]; // 0: the calling thread, where /proc is not there
+    try {
+      threads = readdirSync('/proc/self/task').map(Number);
+    } catch {
+      // not Linux
+    }
+    for (const tid of threads) os.setPriority(tid, Math.max(os.getPriority(tid), DOCUMENTS_NICENESS));
+  } catch (error) {
+    logger.warn({ err: { message: (error as Error).message } }, 'cannot lower the documents worker priority');
+  }
+}
+
 main().catch((error) => {
-  logger.error({ err: error }, 'worker failed');
+  reportFatal('worker', error);
   process.exit(1);
 });

@@ -2,6 +2,7 @@
 import { Router } from 'express';
 import mongoose from 'mongoose';
 import type { Connection } from '@temporalio/client';
+import { defaultRetryAfterSeconds } from '../errors';
 import { registry } from '../metrics';
 import { openApiDocument } from '../openapi';
 
@@ -20,6 +21,7 @@ export function opsRouter(temporal: Connection): Router {
       (mongoose.connection.db?.admin().ping() ?? Promise.reject(new Error('not connected'))).then(() => true).catch(() => false),
     ]);
     const ready = temporalOk && databaseOk;
+    if (!ready) res.setHeader('Retry-After', String(defaultRetryAfterSeconds[503]));
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', temporal: temporalOk, database: databaseOk });
   });
 

@@ -1,5 +1,9 @@
-/** The reviewer console (GET /review) in headless Chromium: sign in, queue, case, viewer, decision, audit. */
+/**
+ * The reviewer console (GET /review) in headless Chromium: sign in, queue, case, viewer, decision,
+ * audit; amounts as money; the upload countdown; what the caller's permissions offer.
+ */
 import { expect } from 'chai';
+import { PDFDocument, StandardFonts } from 'pdf-lib';
 import type { Browser, Page } from 'playwright-core';
 import { call } from '../integration/client';
 import { eventually, getHarness, type Harness } from '../integration/harness';
@@ -184,5 +188,193 @@ describe('reviewer console (browser)', function () {
     await tp.screenshot('console-7-audit');
 
     expect(tp.allProblems()).to.deep.equal([]);
+  });
+  /** A fresh page signed in with `token`, at `hash` (the queue unless told). */
+  const signedIn = async (token: string, hash = '#/queue') => {
+    const p = await openPage(browser, DESKTOP);
+    await p.page.goto(`${h.baseUrl}/review${hash}`, { waitUntil: 'load' });
+    await p.page.locator('#signin-view').waitFor({ state: 'visible', timeout: 15_000 });
+    await p.page.locator('#token').fill(token);
+    await p.page.locator('#sign-in').click();
+    await p.page.locator('#app').waitFor({ state: 'visible', timeout: 15_000 });
+    return p;
+  };
+
+  /** A suspicious order's check (awaiting documents) with the given uploads processed. */
+  const awaitingCase = async (uploads: { kind: string; file: Buffer; type: string; name: string }[] = []) => {
+    const res = await call(h.baseUrl, 'POST', '/v1/checks', { token: h.serviceKey, json: suspiciousOrder() });
+    expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    expect(res.body.status).to.equal('awaiting_documents');
+    const { checkId, orderId } = res.body as { checkId: string; orderId: string };
+    const { token } = res.body.verification as { token: string };
+    const documentIds: string[] = [];
+    for (const u of uploads) {
+      const form = new FormData();
+      form.append('kind', u.kind);
+      form.append('file', new Blob([u.file], { type: u.type }), u.name);
+      const up = await call(h.baseUrl, 'POST', `/v1/verification/${token}/documents`, { body: form });
+      expect(up.status, JSON.stringify(up.body)).to.equal(202);
+      documentIds.push(up.body.documentId);
+    }
+    await eventually(async () => {
+      const v = await call(h.baseUrl, 'GET', `/v1/verification/${token}`);
+      const docs = (v.body.documents ?? []) as { documentId: string; status: string }[];
+      return documentIds.every((id) => docs.find((d) => d.documentId === id)?.status === 'accepted') ? true : undefined;
+    }, 60_000, `${orderId} documents accepted`);
+    return { checkId, orderId, documentIds };
+  };
+
+  const twoPagePdf = async () => {
+    const pdf = await PDFDocument.create();
+    const font = await pdf.embedFont(StandardFonts.Helvetica);
+    for (const text of ['Utility bill', 'Page 2']) pdf.addPage([595, 842]).drawText(text, { x: 50, y: 780, size: 18, font });
+    return Buffer.from(await pdf.save());
+  };
+
+  it('shows every amount as money in the currency’s own decimals: queue, order, items, reasons', async () => {
+    const money = (currency: string) => ({ currency, amount: 189900, items: [{ sku: 'sku_tv', name: 'TV', category: 'tools', quantity: 1, unitAmount: 189900 }] });
+    const [usd, jpy] = await Promise.all(
+      ['USD', 'JPY'].map(async (currency) => {
+        const res = await call(h.baseUrl, 'POST', '/v1/checks', { token: h.serviceKey, json: reviewOrder(money(currency)) });
+        expect(res.status, JSON.stringify(res.body)).to.equal(201);
+        expect(res.body.status).to.equal('in_review');
+        return res.body as { checkId: string; orderId: string };
+      }),
+    );
+    tp = await signedIn(await h.token('rev_money', 'reviewer'));
+    const { page } = tp;
+    expect(await (await findRow(page, usd.checkId)).locator('td').nth(3).textContent()).to.equal('$1,899.00');
+    expect(await (await findRow(page, jpy.checkId)).locator('td').nth(3).textContent()).to.equal('¥189,900');
+
+    await page.goto(`${h.baseUrl}/review#/cases/${usd.checkId}`);
+    await page.locator(`#case[data-check-id="${usd.checkId}"]`).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#order-amount').textContent()).to.equal('$1,899.00');
+    expect(await page.locator('table.items tbody td:nth-child(4)').textContent()).to.equal('$1,899.00');
+    expect(await page.locator('table.items tbody td:nth-child(5)').textContent()).to.equal('$1,899.00');
+    expect(await page.locator('tr[data-reason="HIGH_VALUE"] td:nth-child(3)').textContent()).to.equal('order total $1,899.00 (at least $500.00)');
+    expect(await page.locator('#case').textContent()).to.not.include('minor units');
+    await tp.screenshot('console-money-usd');
+
+    await page.goto(`${h.baseUrl}/review#/cases/${jpy.checkId}`);
+    await page.locator(`#case[data-check-id="${jpy.checkId}"]`).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#order-amount').textContent()).to.equal('¥189,900');
+    expect(await page.locator('table.items tbody td:nth-child(5)').textContent()).to.equal('¥189,900');
+    expect(await page.locator('tr[data-reason="HIGH_VALUE"] td:nth-child(3)').textContent()).to.equal('order total ¥189,900 (at least ¥50,000)');
+
+    // Reasons recorded before the server said money are shown as money too; three decimals where a currency has them.
+    const shown = await page.evaluate(async () => {
+      const format = await import('/review/format.js' as string);
+      return [
+        format.moneyInDetail('order total 189900 USD minor units (>= 50000)'),
+        format.moneyInDetail('electronics worth 189900 JPY minor units'),
+        format.fmtMoney(1234567, 'BHD'),
+      ];
+    });
+    expect(shown.slice(0, 2)).to.deep.equal(['order total $1,899.00 (at least $500.00)', 'electronics worth ¥189,900']);
+    expect(shown[2]).to.match(/^BHD\s1,234\.567$/);
+    expect(tp.allProblems()).to.deep.equal([]);
+  });
+
+  it('counts the upload deadline down only while the case is waiting for uploads', async () => {
+    const [waiting, reviewed] = await Promise.all([awaitingCase(), documentedCase()]);
+    tp = await signedIn(await h.token('rev_clock', 'reviewer'), `#/cases/${waiting.checkId}`);
+    const { page } = tp;
+    const requested = page.locator('section[aria-labelledby="sec-documents-requested"]');
+
+    await page.locator(`#case[data-check-id="${waiting.checkId}"]`).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#case-status').getAttribute('data-status')).to.equal('awaiting_documents');
+    await requested.locator('[data-sla-due]').filter({ hasText: /left$/ }).waitFor({ timeout: 5_000 });
+
+    await page.goto(`${h.baseUrl}/review#/cases/${reviewed.checkId}`);
+    await page.locator(`#case[data-check-id="${reviewed.checkId}"]`).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#case-status').getAttribute('data-status')).to.equal('in_review');
+    // The deadline is still said (when it was), but nothing counts towards it.
+    await requested.locator('time').waitFor({ timeout: 5_000 });
+    await page.waitForTimeout(1_500); // a tick or more of the once-a-second clocks
+    expect(await requested.locator('[data-sla-due]').count()).to.equal(0);
+    expect(await requested.textContent()).to.not.match(/left|overdue/i);
+    await tp.screenshot('console-deadline-in-review');
+    expect(tp.allProblems()).to.deep.equal([]);
+  });
+
+  it('offers originals only to a role the API grants them: a reviewer sees no "original" on a PDF, a senior opens it', async () => {
+    const kase = await awaitingCase([
+      { kind: 'identity', file: await uniquePhotoJpeg(40), type: 'image/jpeg', name: 'id.jpg' },
+      { kind: 'address', file: await twoPagePdf(), type: 'application/pdf', name: 'bill.pdf' },
+    ]);
+    const [photoId, pdfId] = kase.documentIds;
+    const card = (page: Page, id: string) => page.locator(`article[data-document="${id}"]`);
+
+    // A reviewer: no original anywhere, and the PDF card says why.
+    tp = await signedIn(await h.token('rev_orig', 'reviewer'), `#/cases/${kase.checkId}`);
+    let { page } = tp;
+    await card(page, pdfId).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#whoami').textContent()).to.include('rev_orig').and.include('reviewer');
+    expect(await card(page, pdfId).locator('button', { hasText: /original/i }).count()).to.equal(0);
+    expect(await card(page, pdfId).textContent()).to.include('opening originals is not part of your role');
+    expect(await card(page, photoId).locator('button', { hasText: /original/i }).count()).to.equal(0);
+    await card(page, photoId).locator('img[data-document-id]').click();
+    await page.locator('#viewer-img').waitFor({ state: 'visible', timeout: 30_000 });
+    expect(await page.locator('#viewer-original').isHidden()).to.equal(true);
+    await page.keyboard.press('Escape');
+    expect(tp.allProblems()).to.deep.equal([]);
+    await tp.close();
+
+    // A senior: the PDF's original downloads; the photo offers its original too.
+    tp = await signedIn(await h.token('sen_orig', 'senior'), `#/cases/${kase.checkId}`);
+    ({ page } = tp);
+    await card(page, pdfId).waitFor({ timeout: 15_000 });
+    const open = card(page, pdfId).locator('button', { hasText: /open original/i });
+    expect(await open.count()).to.equal(1);
+    expect(await card(page, photoId).locator('button', { hasText: 'View original' }).count()).to.equal(1);
+    await tp.screenshot('console-senior-originals');
+    const [download] = await Promise.all([page.waitForEvent('download', { timeout: 30_000 }), open.click()]);
+    expect(download.suggestedFilename()).to.equal(`${pdfId}.pdf`);
+    const head = await new Promise<Buffer>((resolve, reject) => {
+      download.createReadStream().then((stream) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve(Buffer.concat(chunks))).on('error', reject);
+      }, reject);
+    });
+    expect(head.subarray(0, 5).toString('latin1')).to.equal('%PDF-');
+    // The server let it through and audited it.
+    const audit = await call(h.baseUrl, 'GET', `/v1/review/cases/${kase.checkId}/audit`, { token: await h.token('sen_orig', 'senior') });
+    const views = (audit.body.entries as { action: string; actor: { id: string }; detail: { documentId: string; variant: string } }[]).filter((e) => e.action === 'document.viewed');
+    expect(views.some((v) => v.actor.id === 'sen_orig' && v.detail.documentId === pdfId && v.detail.variant === 'original')).to.equal(true);
+    expect(tp.allProblems()).to.deep.equal([]);
+  });
+
+  it('asks the API who a token is at sign-in and at every reload: one it refuses never reaches the queue', async () => {
+    const good = await h.token('rev_forged', 'reviewer');
+    const forged = `${good.slice(0, -4)}${good.slice(-4) === 'AAAA' ? 'BBBB' : 'AAAA'}`;
+    tp = await openPage(browser, DESKTOP);
+    const { page } = tp;
+    await page.goto(`${h.baseUrl}/review`, { waitUntil: 'load' });
+    await page.locator('#token').fill(forged);
+    await page.locator('#sign-in').click();
+    await page.locator('#signin-error').filter({ hasText: /\w/ }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#app').isHidden()).to.equal(true);
+    expect(await page.locator('#signin-view').isVisible()).to.equal(true);
+    expect(await page.evaluate(() => (globalThis as unknown as { sessionStorage: { length: number } }).sessionStorage.length)).to.equal(0);
+    // The refused call is the only problem the page logged (Chromium reports a 401 as a console error).
+    expect(tp.problems.pageErrors).to.deep.equal([]);
+
+    // The real token signs in; a reload asks the API again and stays signed in.
+    await page.locator('#token').fill(good);
+    await page.locator('#sign-in').click();
+    await page.locator('#queue-view').waitFor({ state: 'visible', timeout: 15_000 });
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('#queue-view').waitFor({ state: 'visible', timeout: 15_000 });
+    expect(await page.locator('#whoami').textContent()).to.include('rev_forged');
+
+    // The server out of reach at a reload: not signed in, told why, and the token kept for the next reload.
+    await page.route('**/v1/review/me', (route) => route.abort('connectionrefused'));
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('#signin-error').filter({ hasText: 'Reload the page to try again' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#app').isHidden()).to.equal(true);
+    await page.unroute('**/v1/review/me');
+    await page.reload({ waitUntil: 'load' });
+    await page.locator('#queue-view').waitFor({ state: 'visible', timeout: 15_000 });
+    expect(tp.problems.pageErrors).to.deep.equal([]);
   });
 });

@@ -9,7 +9,7 @@ export async function call<T = any>(
   baseUrl: string,
   method: string,
   path: string,
-  options: { token?: string; json?: unknown; body?: string | FormData; headers?: Record<string, string> } = {},
+  options: { token?: string; json?: unknown; body?: string | FormData; headers?: Record<string, string>; signal?: AbortSignal } = {},
 ): Promise<Reply<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers.authorization = `Bearer ${options.token}`;
@@ -20,7 +20,7 @@ export async function call<T = any>(
   } else if (typeof body === 'string' && !headers['content-type']) {
     headers['content-type'] = 'application/json';
   }
-  const response = await fetch(`${baseUrl}${path}`, { method, headers, body });
+  const response = await fetch(`${baseUrl}${path}`, { method, headers, body, signal: options.signal });
   const text = await response.text();
   let parsed: unknown = text;
   try {

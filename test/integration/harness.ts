@@ -3,6 +3,10 @@
  * (PostgreSQL + FerretDB + Temporal dev server) on free ports in a temporary
  * DATA_DIR, a webhook receiver, one worker and one API as child processes.
  * Tests talk to them over HTTP only. Stopped by the root `afterAll` hook.
+ *
+ * Crash tests (test/chaos/) start their own with `startHarness({ durable: true })`:
+ * crash-safe servers they may kill (`stack.servers.<name>.kill()` / `.restart()`),
+ * and `restartApi` / `restartWorker` / `restartDocumentsWorker` for our processes.
  */
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -60,6 +64,7 @@ export class MailCatcher {
 export interface ReceivedWebhook {
   id: string;
   type: string;
+  sequence?: number;
   createdAt: string;
   data: { orderId: string; checkId: string; status: string; fulfilment: string; [k: string]: unknown };
   signature: string;
@@ -71,6 +76,10 @@ export class WebhookReceiver {
   readonly events: ReceivedWebhook[] = [];
   /** Orders whose next N deliveries are answered 500 (to prove retries keep the id). */
   readonly failNext = new Map<string, number>();
+  /** Orders whose next N deliveries are answered with a redirect to `/moved` (which must never be followed). */
+  readonly redirectNext = new Map<string, number>();
+  /** Requests that arrived at `/moved`: a sender that followed a redirect. */
+  readonly followedRedirects: string[] = [];
   private server?: http.Server;
   url = '';
 
@@ -80,7 +89,19 @@ export class WebhookReceiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const rawBody = Buffer.concat(chunks).toString('utf8');
+        if (req.url?.startsWith('/moved')) {
+          this.followedRedirects.push(rawBody);
+          res.writeHead(204).end();
+          return;
+        }
         const event = JSON.parse(rawBody) as ReceivedWebhook;
+        const redirects = this.redirectNext.get(event.data.orderId) ?? 0;
+        if (redirects > 0) {
+          this.redirectNext.set(event.data.orderId, redirects - 1);
+          this.events.push({ ...event, signature: String(req.headers['x-signature'] ?? ''), rawBody, receivedAt: Date.now() });
+          res.writeHead(307, { location: `${this.url.replace(/\/hooks$/, '')}/moved` }).end();
+          return;
+        }
         const failures = this.failNext.get(event.data.orderId) ?? 0;
         this.events.push({ ...event, signature: String(req.headers['x-signature'] ?? ''), rawBody, receivedAt: Date.now() });
         if (failures > 0) {
@@ -105,6 +126,13 @@ export class WebhookReceiver {
   }
 }
 
+export interface HarnessOptions {
+  /** Crash-safe servers (fsync and synchronous commit on) for tests that kill them; default: ephemeral. */
+  durable?: boolean;
+  /** Settings for every process of this harness (e.g. a short UPLOAD_DEADLINE). */
+  env?: NodeJS.ProcessEnv;
+}
+
 export interface Harness {
   baseUrl: string;
   serviceKey: string;
@@ -124,19 +152,53 @@ export interface Harness {
   startDocumentsWorker(): Promise<void>;
   /** A reviewer token signed with the test REVIEWER_JWT_SECRET. */
   token(sub: string, role: Role): Promise<string>;
+  /** The main API process (at `baseUrl`). */
+  readonly api: Service;
+  /** Kills the main API (SIGKILL unless told otherwise) and starts it again on the same port. */
+  restartApi(signal?: NodeJS.Signals): Promise<Service>;
+  /** The documents worker process. */
+  readonly documentsWorker: Service;
+  /** Kills the documents worker (SIGKILL) and starts a new one. */
+  restartDocumentsWorker(): Promise<Service>;
+  /** Another worker process on the same servers (`queues`: WORKER_TASK_QUEUES); stopped with the harness. */
+  startWorker(queues: string, env?: NodeJS.ProcessEnv): Promise<Service>;
+  /** Stops every process and server of this harness and deletes its DATA_DIR (idempotent). */
+  stop(): Promise<void>;
 }
 
 let harness: Promise<Harness> | undefined;
 const cleanups: (() => Promise<void>)[] = [];
 
 export function getHarness(): Promise<Harness> {
-  harness ??= start();
+  harness ??= startHarness().then((h) => {
+    cleanups.push(() => h.stop());
+    return h;
+  });
   return harness;
 }
 
-async function start(): Promise<Harness> {
+/** A harness of its own (its own stack, processes and DATA_DIR); the caller stops it. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const cleanups: (() => Promise<void>)[] = [];
+  let stopped: Promise<void> | undefined;
+  const stop = () =>
+    (stopped ??= (async () => {
+      for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    })());
+  try {
+    return await startProcesses(options, cleanups, stop);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+async function startProcesses(options: HarnessOptions, cleanups: (() => Promise<void>)[], stop: () => Promise<void>): Promise<Harness> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'fraud-engine-test-'));
-  cleanups.push(async () => rmSync(dataDir, { recursive: true, force: true }));
+  // KEEP_TEST_DATA=1 keeps DATA_DIR (the processes' logs are in its logs/) to look into a failure.
+  cleanups.push(async () =>
+    process.env.KEEP_TEST_DATA ? void process.stderr.write(`test data and logs kept in ${dataDir}\n`) : rmSync(dataDir, { recursive: true, force: true }),
+  );
   const webhooks = new WebhookReceiver();
   await webhooks.start();
   cleanups.push(() => webhooks.stop());
@@ -147,7 +209,8 @@ async function start(): Promise<Harness> {
 
   const stack = await startStack({
     dataDir,
-    ephemeral: true,
+    ephemeral: !options.durable,
+    headless: true,
     ports: { postgres: await freePort(), mongo: await freePort(), temporal: await freePort() },
   });
   cleanups.push(() => stack.stop());
@@ -169,8 +232,11 @@ async function start(): Promise<Harness> {
     WEBHOOK_SECRET: webhookSecret,
     SMTP_URL: mail.url,
     LOG_LEVEL: 'warn',
+    // Short, so tests with a short RETENTION_PERIOD see the purge (the default is a minute).
+    RETENTION_SWEEP_INTERVAL: '2s',
   };
 
+  Object.assign(env, options.env);
   const checksEnv = { ...env, WORKER_TASK_QUEUES: 'checks' };
   const documentsEnv = { ...env, WORKER_TASK_QUEUES: 'documents' };
   let [worker, documentsWorker] = await Promise.all([
@@ -189,7 +255,7 @@ async function start(): Promise<Harness> {
     services.push(service);
     return { baseUrl: `http://127.0.0.1:${port}`, service };
   };
-  const main = await startApi({}, mainPort);
+  let main = await startApi({}, mainPort);
 
   return {
     baseUrl: main.baseUrl,
@@ -217,6 +283,29 @@ async function start(): Promise<Harness> {
       documentsWorker = await startService('documents-worker', 'worker/main.ts', documentsEnv, { logDir: stack.logDir });
     },
     token: (sub: string, role: Role) => signReviewerToken(reviewerSecret, { sub, role, expiresIn: '1h' }),
+    get api() {
+      return main.service;
+    },
+    async restartApi(signal: NodeJS.Signals = 'SIGKILL') {
+      await main.service.stop(signal);
+      main = await startApi({}, mainPort);
+      return main.service;
+    },
+    get documentsWorker() {
+      return documentsWorker;
+    },
+    async restartDocumentsWorker() {
+      await documentsWorker.stop('SIGKILL');
+      documentsWorker = await startService('documents-worker', 'worker/main.ts', documentsEnv, { logDir: stack.logDir });
+      return documentsWorker;
+    },
+    async startWorker(queues: string, extra: NodeJS.ProcessEnv = {}) {
+      const name = `worker-${queues.replace(/\W+/g, '-')}-${services.length + 1}`;
+      const service = await startService(name, 'worker/main.ts', { ...env, ...extra, WORKER_TASK_QUEUES: queues }, { logDir: stack.logDir });
+      services.push(service);
+      return service;
+    },
+    stop,
   };
 }
 

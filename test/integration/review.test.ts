@@ -210,8 +210,11 @@ describe('reviewer API (integration)', function () {
     expect(escalated.body.timeline.at(-1)).to.include({ event: 'sla_escalated', from: 'in_review', to: 'escalated' });
     expect(escalated.body.timeline.at(-1).actor).to.deep.equal({ type: 'system' });
     await eventually(() => h.webhooks.forOrder(orderId).find((e) => e.data.status === 'escalated'), 20_000, 'webhook');
-    const queue = await get(senior, '/v1/review/cases?status=escalated&limit=200');
-    expect(queue.body.items.map((i: { checkId: string }) => i.checkId)).to.include(checkId);
+    // The queue is a projection written after the transition: it may lag the webhook.
+    await eventually(async () => {
+      const queue = await get(senior, '/v1/review/cases?status=escalated&limit=200');
+      return queue.body.items.some((i: { checkId: string }) => i.checkId === checkId) ? true : undefined;
+    }, 20_000, 'the escalated case in the queue');
     await api.service.stop();
   });
 

@@ -8,9 +8,11 @@ import {
   createEncryptStream,
   DecryptionError,
   decryptBuffer,
+  decryptBufferOffThread,
   encryptBuffer,
   newDataKey,
   parseKeyRing,
+  rewrapDataKey,
   unwrapDataKey,
   wrapDataKey,
   type KeyRing,
@@ -70,6 +72,26 @@ describe('documents: envelope encryption', () => {
     expect(() => decryptBuffer(dataKey, { ...sealed, tag: Buffer.from(sealed.tag, 'base64').subarray(0, 4).toString('base64') }, aad)).to.throw(DecryptionError);
   });
 
+  it('decrypts off the calling thread to the same bytes, and refuses what the synchronous one refuses', async () => {
+    const { dataKey } = newDataKey(ring('k1', 'k1'));
+    const sealed = encryptBuffer(dataKey, plain, aad);
+    expect((await decryptBufferOffThread(dataKey, sealed, aad)).equals(plain)).to.equal(true);
+    const ciphertext = Buffer.from(sealed.ciphertext);
+    ciphertext[100] ^= 0x80;
+    const refusals = [
+      { ...sealed, ciphertext },
+      { ...sealed, tag: flip(sealed.tag) },
+      { ...sealed, iv: flip(sealed.iv) },
+      { ...sealed, tag: Buffer.from(sealed.tag, 'base64').subarray(0, 4).toString('base64') },
+    ];
+    for (const bad of refusals) {
+      const error = await decryptBufferOffThread(dataKey, bad, aad).then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(DecryptionError);
+    }
+    const moved = await decryptBufferOffThread(dataKey, sealed, aadFor('doc_1', 'preview')).then(() => undefined, (e: unknown) => e);
+    expect(moved).to.be.instanceOf(DecryptionError);
+  });
+
   it('throws with the wrong aad (a blob moved to another document or variant)', () => {
     const { dataKey } = newDataKey(ring('k1', 'k1'));
     const sealed = encryptBuffer(dataKey, plain, aad);
@@ -112,6 +134,20 @@ describe('documents: envelope encryption', () => {
     expect(rewrapped.keyId).to.equal('k2');
     const retired: KeyRing = { currentId: 'k2', keys: new Map([['k2', k2]]) };
     expect(decryptBuffer(unwrapDataKey(retired, rewrapped), sealedOld, aad).equals(plain)).to.equal(true);
+  });
+
+  it('rewrapDataKey: moves a data key under the current KEK, leaves one already there, refuses an unknown KEK', () => {
+    const k1 = randomBytes(32);
+    const k2 = randomBytes(32);
+    const old = newDataKey({ currentId: 'k1', keys: new Map([['k1', k1]]) });
+    const sealed = encryptBuffer(old.dataKey, plain, aad);
+    const after: KeyRing = { currentId: 'k2', keys: new Map([['k1', k1], ['k2', k2]]) };
+    const moved = rewrapDataKey(after, old.wrapped)!;
+    expect(moved.keyId).to.equal('k2');
+    expect(rewrapDataKey(after, moved)).to.equal(undefined);
+    const onlyNew: KeyRing = { currentId: 'k2', keys: new Map([['k2', k2]]) };
+    expect(decryptBuffer(unwrapDataKey(onlyNew, moved), sealed, aad).equals(plain)).to.equal(true);
+    expect(() => rewrapDataKey(onlyNew, old.wrapped)).to.throw(DecryptionError, /unknown key id "k1"/);
   });
 
   it('parses a key ring from text, first entry current', () => {

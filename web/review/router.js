@@ -1,0 +1,27 @@
+/*
+ * The console's addresses (hash routes):
+ *   #/queue                     the queue, most urgent first
+ *   #/cases/<checkId>           one case: order, risk, documents, timeline, claim, decision
+ *   #/cases/<checkId>/audit     the case's audit trail and its hash-chain verification
+ * main.js shows the view a route names.
+ */
+/* global location */
+
+export function parseRoute() {
+  const hash = location.hash.replace(/^#/, '');
+  const m = /^\/cases\/([^/]+)(\/audit)?\/?$/.exec(hash);
+  if (m) {
+    let id = m[1];
+    try {
+      id = decodeURIComponent(id);
+    } catch {
+      /* keep raw */
+    }
+    return { name: 'case', id, tab: m[2] ? 'audit' : 'case' };
+  }
+  return { name: 'queue' };
+}
+
+export function caseHash(checkId, tab) {
+  return `#/cases/${encodeURIComponent(checkId)}${tab === 'audit' ? '/audit' : ''}`;
+}
