@@ -213,7 +213,8 @@ async function endToEnd(target: Target, uploads: number, aloneCount: number, cli
     if (i >= WARMUP_UPLOADS) alone.push(u);
   }
 
-  const pids = { api: target.services.get('api')!.pid, worker: target.services.get('worker')!.pid };
+  // (The documents worker does the image work: `worker` is that one, as `npm start` runs them.)
+  const pids = { api: target.services.get('api')!.pid, worker: (target.services.get('documents-worker') ?? target.services.get('worker'))!.pid };
   const before = { api: memoryOf(pids.api), worker: memoryOf(pids.worker) };
   const peak = { api: before.api.rss, worker: before.worker.rss };
   const sampler = setInterval(() => {
@@ -295,7 +296,7 @@ async function endToEnd(target: Target, uploads: number, aloneCount: number, cli
     `Memory (MB), ${clients} uploads in flight  ${col('RSS before')}${col('peak RSS')}${col('VmHWM at end')}${col('RSS at end')}`,
     ...(['api', 'worker'] as const).map(
       (k) =>
-        `${`${k === 'api' ? 'API' : 'worker'} (pid ${pids[k]})`.padEnd(34)}  ${col((before[k].rss / 1048576).toFixed(0))}${col((peak[k] / 1048576).toFixed(0))}${col((after[k].hwm / 1048576).toFixed(0))}${col((after[k].rss / 1048576).toFixed(0))}`,
+        `${`${k === 'api' ? 'API' : 'documents worker'} (pid ${pids[k]})`.padEnd(34)}  ${col((before[k].rss / 1048576).toFixed(0))}${col((peak[k] / 1048576).toFixed(0))}${col((after[k].hwm / 1048576).toFixed(0))}${col((after[k].rss / 1048576).toFixed(0))}`,
     ),
     `${''.padEnd(34)}   (peak RSS: sampled every 50 ms during the run; VmHWM: the kernel's peak since the process started)`,
   ];

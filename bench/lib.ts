@@ -6,10 +6,21 @@ import { randomBytes } from 'node:crypto';
 import { startStack } from '../stack';
 import { freePort } from '../stack/processes';
 import { startService, type Service } from '../stack/services';
+import { taskQueues } from '../config';
 
-/** Our own processes a bench runs: the product's worker and API, and the floor's worker (bench/floor). */
-export type ServiceName = 'worker' | 'api' | 'floor-worker';
-const entries: Record<ServiceName, string> = { worker: 'worker/main.ts', api: 'api/main.ts', 'floor-worker': 'bench/floor/worker.ts' };
+/** Our own processes a bench runs: the product's two workers and API (as `npm start` runs them), and the floor's worker (bench/floor). */
+export type ServiceName = 'worker' | 'documents-worker' | 'api' | 'floor-worker';
+const entries: Record<ServiceName, string> = {
+  worker: 'worker/main.ts',
+  'documents-worker': 'worker/main.ts',
+  api: 'api/main.ts',
+  'floor-worker': 'bench/floor/worker.ts',
+};
+/** Each service's own settings (scripts/start.ts: decisions and documents in two worker processes). */
+const serviceEnv: Partial<Record<ServiceName, NodeJS.ProcessEnv>> = {
+  worker: { WORKER_TASK_QUEUES: taskQueues.checks },
+  'documents-worker': { WORKER_TASK_QUEUES: taskQueues.documents },
+};
 
 export interface Target {
   baseUrl: string;
@@ -25,7 +36,7 @@ export interface Target {
 }
 
 /**
- * Starts the embedded stack, one worker and one API in a fresh DATA_DIR (as
+ * Starts the embedded stack, the two workers and one API in a fresh DATA_DIR (as
  * `npm start` does, durable settings included), unless BENCH_URL and
  * BENCH_SERVICE_KEY point at a running instance (and `allowRemote`).
  */
@@ -64,11 +75,12 @@ export async function benchTarget(extraEnv: NodeJS.ProcessEnv = {}, { allowRemot
   const restart = async (name: ServiceName, extra: NodeJS.ProcessEnv = {}) => {
     await services.get(name)?.stop();
     // startService types its entry as the product's two; the floor worker is started the same way.
-    const service = await startService(name, entries[name] as 'worker/main.ts', { ...env, ...extra }, { logDir: stack.logDir });
+    const service = await startService(name, entries[name] as 'worker/main.ts', { ...env, ...serviceEnv[name], ...extra }, { logDir: stack.logDir });
     services.set(name, service);
     return service;
   };
   await restart('worker');
+  await restart('documents-worker');
   await restart('api');
   return {
     baseUrl: `http://127.0.0.1:${port}`,
