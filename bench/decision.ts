@@ -12,7 +12,7 @@
  * concurrent clients; then the floor's variants: without the codec, with one `patched()` call
  * (as the check workflow makes), in a bundle with the check workflow's modules (each run
  * evaluates its bundle's modules), and with the other retention behaviour; and the checks with
- * the bench's PostgreSQL at synchronous_commit=off (no WAL flush wait per write), set and reset here (sleep the retention period, or complete at once — a final check does
+ * the bench's PostgreSQL at synchronous_commit=on (a WAL flush wait per write, as before the embedded stack turned it off), set and reset here (sleep the retention period, or complete at once — a final check does
  * one or the other depending on the product's version; the main floor follows the checks,
  * found by looking at a warm-up check's workflow). p50/p99 are the sequential figures,
  * rps the concurrent ones, pooled over the rounds.
@@ -25,7 +25,7 @@
  *   {"floor":{"p50","p99","rps"},"checks":{"p50","p99","rps"}, "ratio", "targets", "met", …}
  *
  * Env: BENCH_SEQUENTIAL (150), BENCH_CONCURRENT (500), BENCH_CLIENTS (16), BENCH_ROUNDS (2),
- * BENCH_WARMUP (60), BENCH_VARIANTS (plain,other,patch,modules,async-commit: variants to run once; '' for none),
+ * BENCH_WARMUP (60), BENCH_VARIANTS (plain,other,patch,modules,sync-commit: variants to run once; '' for none),
  * BENCH_IN_ROUNDS (variants to run in every round instead, for an A/B in the same conditions),
  * BENCH_FLOOR_RETENTION (auto | sleep | complete), BENCH_PROFILE (0), BENCH_PROFILE_CHECKS (100),
  * BENCH_CPU_PROFILE (0; or --cpu-profile: V8 profiles of the worker and the floor worker),
@@ -56,7 +56,7 @@ const log = (m: string) => process.stderr.write(`${m}\n`);
 type Retention = FloorInput['retention'];
 /** What a phase drives: the checks, or a floor with or without the codec and one retention behaviour. */
 type Kind =
-  | { type: 'checks'; asyncCommit?: boolean }
+  | { type: 'checks'; syncCommit?: boolean }
   | { type: 'floor'; codec: boolean; retention: Retention; patched?: boolean; checkModules?: boolean };
 
 /** Which kind each BENCH_VARIANTS name stands for. */
@@ -65,15 +65,15 @@ const variantKey: Record<string, (k: Kind) => boolean> = {
   other: (k) => k.type === 'floor' && k.codec && !k.patched && !k.checkModules,
   patch: (k) => k.type === 'floor' && Boolean(k.patched),
   modules: (k) => k.type === 'floor' && Boolean(k.checkModules),
-  'async-commit': (k) => k.type === 'checks' && Boolean(k.asyncCommit),
+  'sync-commit': (k) => k.type === 'checks' && Boolean(k.syncCommit),
 };
 
 const kindLabel = (k: Kind) =>
   k.type === 'checks'
-    ? `checks (POST /v1/checks${k.asyncCommit ? '; PostgreSQL synchronous_commit=off' : ''})`
+    ? `checks (POST /v1/checks${k.syncCommit ? '; PostgreSQL synchronous_commit=on' : ''})`
     : `floor (${k.codec ? 'codec' : 'no codec'}, ${k.retention === 'sleep' ? 'sleeps retention' : 'completes'}${k.patched ? ', patched()' : ''}${k.checkModules ? ', check modules' : ''})`;
 const kindKey = (k: Kind) =>
-  k.type === 'checks' ? `checks${k.asyncCommit ? '-async-commit' : ''}` : `floor-${k.codec ? 'codec' : 'plain'}-${k.retention}${k.patched ? '-patched' : ''}${k.checkModules ? '-modules' : ''}`;
+  k.type === 'checks' ? `checks${k.syncCommit ? '-sync-commit' : ''}` : `floor-${k.codec ? 'codec' : 'plain'}-${k.retention}${k.patched ? '-patched' : ''}${k.checkModules ? '-modules' : ''}`;
 
 interface Part {
   latencies: number[];
@@ -97,7 +97,7 @@ async function main(): Promise<void> {
   const clients = num('BENCH_CLIENTS', 16);
   const rounds = num('BENCH_ROUNDS', 2);
   const warmup = num('BENCH_WARMUP', 60);
-  const variants = (process.env.BENCH_VARIANTS ?? 'plain,other,patch,modules,async-commit').split(',').map((v) => v.trim()).filter(Boolean);
+  const variants = (process.env.BENCH_VARIANTS ?? 'plain,other,patch,modules,sync-commit').split(',').map((v) => v.trim()).filter(Boolean);
   const inRoundVariants = (process.env.BENCH_IN_ROUNDS ?? '').split(',').map((v) => v.trim()).filter(Boolean);
   const profile = process.argv.includes('--profile') || process.env.BENCH_PROFILE === '1';
   const profileChecks = num('BENCH_PROFILE_CHECKS', 100);
@@ -164,7 +164,7 @@ async function main(): Promise<void> {
       ...(variants.includes('other') ? [{ type: 'floor', codec: true, retention: other } as Kind] : []),
       ...(variants.includes('patch') ? [{ type: 'floor', codec: true, retention: floorRetention, patched: true } as Kind] : []),
       ...(variants.includes('modules') ? [{ type: 'floor', codec: true, retention: floorRetention, checkModules: true } as Kind] : []),
-      ...(variants.includes('async-commit') ? [{ type: 'checks', asyncCommit: true } as Kind] : []),
+      ...(variants.includes('sync-commit') ? [{ type: 'checks', syncCommit: true } as Kind] : []),
     ];
     for (const k of [mainFloor, ...variantKinds]) if (k.type === 'floor') await load(warmup, 4, async () => void (await callFor(k)()));
     log(`a clean check's workflow ${checkRetention === 'sleep' ? 'sleeps its retention period' : 'completes'} after answering; the floor does the same${process.env.BENCH_FLOOR_RETENTION ? ' (BENCH_FLOOR_RETENTION)' : ''}`);
@@ -182,11 +182,11 @@ async function main(): Promise<void> {
     };
     const phases: Phase[] = [];
     const runPhase = async (roundNo: Phase['round'], kind: Kind) => {
-      if (kind.type === 'checks' && kind.asyncCommit) await setSynchronousCommit(target.pgUrl!, 'off');
+      if (kind.type === 'checks' && kind.syncCommit) await setSynchronousCommit(target.pgUrl!, 'on');
       try {
         await measurePhase(roundNo, kind);
       } finally {
-        if (kind.type === 'checks' && kind.asyncCommit) await setSynchronousCommit(target.pgUrl!, 'on');
+        if (kind.type === 'checks' && kind.syncCommit) await setSynchronousCommit(target.pgUrl!, 'off');
       }
     };
     const measurePhase = async (roundNo: Phase['round'], kind: Kind) => {
@@ -327,7 +327,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** The bench's own PostgreSQL: wait for the WAL flush at each commit (on, the stack's setting) or not (off). */
+/** The bench's own PostgreSQL: wait for the WAL flush at each commit (on) or not (off, the embedded stack's setting). */
 async function setSynchronousCommit(pgUrl: string, value: 'on' | 'off'): Promise<void> {
   const pg = new PgClient({ connectionString: pgUrl });
   await pg.connect();
@@ -390,7 +390,7 @@ function anatomyTable(anatomies: Map<string, Anatomy>, kinds: Kind[]): string[] 
   const types = [...new Set([...anatomies.values()].flatMap((a) => [...a.events.keys()]))];
   const cols = kinds.filter((k) => anatomies.has(kindKey(k)));
   const width = 22;
-  const head = (k: Kind) => (k.type === 'checks' ? `check${k.asyncCommit ? ' async commit' : ''}` : `floor ${k.codec ? '' : 'plain '}${k.retention}${k.patched ? ' patch' : ''}${k.checkModules ? ' mods' : ''}`).padStart(width);
+  const head = (k: Kind) => (k.type === 'checks' ? `check${k.syncCommit ? ' sync commit' : ''}` : `floor ${k.codec ? '' : 'plain '}${k.retention}${k.patched ? ' patch' : ''}${k.checkModules ? ' mods' : ''}`).padStart(width);
   return [
     'History of one sequential call (events by type, right after the answer)',
     `${'event'.padEnd(44)}${cols.map(head).join('')}`,
