@@ -26,6 +26,7 @@ import { requireReviewer, type Reviewer } from '../reviewerAuth';
 import { ApiError, invalidRequest, notFound } from '../errors';
 import { webRoot } from './verification';
 import { queuePage, queueQuerySchema } from '../queue';
+import { openQueue } from '../openQueue';
 
 export const decisionSchema = z.object({
   action: z.enum(reviewActions),
@@ -68,17 +69,26 @@ export function reviewRouter(config: Config, temporal: Client): Router {
 
   /** The whole case: read model (order metadata), the state (live while open; stored once final), document metadata. */
   async function loadCase(checkId: string, reviewer: Reviewer) {
-    const record = await CheckModel.findById(checkId).lean();
+    const record = await readCheck(checkId);
     if (!record) throw notFound(`case ${checkId}`);
     let state: CheckState = checkStateFromRecord(record);
-    if (!isFinal(record.status)) {
-      try {
-        state = await temporal.workflow.getHandle(workflowIdFor(record.orderId)).query(stateQuery);
-      } catch {
-        // Temporal cannot answer: the last projected state.
-      }
-    }
-    const docs = await DocumentModel.find({ checkId }, { dataKey: 0 }).lean();
+    const [live, docs] = await Promise.all([
+      isFinal(record.status)
+        ? undefined
+        : temporal.workflow
+            .getHandle(workflowIdFor(record.orderId))
+            .query(stateQuery)
+            .catch(() => undefined), // Temporal cannot answer: the last projected state
+      documentsOf(checkId),
+    ]);
+    if (live) state = live;
+    return presentCase(record, state, docs, reviewer);
+  }
+
+  const documentsOf = (checkId: string) => DocumentModel.find({ checkId }, { dataKey: 0 }).lean();
+
+  /** A case as the API shows it, from its read-model record, its state and its documents' metadata. */
+  function presentCase(record: StoredCheck, state: CheckState, docs: Awaited<ReturnType<typeof documentsOf>>, reviewer: Reviewer) {
     const meta = new Map(docs.map((d) => [d._id, d]));
     return {
       checkId: state.checkId,
@@ -134,6 +144,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
     const orderId = await openCaseOrder(checkId, (status) => `a case that is ${status} cannot be claimed`);
     try {
       const claim = await temporal.workflow.getHandle(workflowIdFor(orderId)).executeUpdate(claimUpdate, { args: [{ reviewerId: reviewer.id, role: reviewer.role }] });
+      openQueue.noteChange(checkId, (e) => ({ ...e, assignee: claim.assignee, leaseExpiresAt: new Date(claim.leaseExpiresAt) }));
       res.json({ assignee: claim.assignee, leaseExpiresAt: claim.leaseExpiresAt });
     } catch (error) {
       throw await refusal(error, checkId);
@@ -148,15 +159,21 @@ export function reviewRouter(config: Config, temporal: Client): Router {
     if (body.data.action === 'request_documents' && !body.data.requested) {
       throw new ApiError(400, 'invalid_request', 'say which documents to request in "requested"');
     }
-    const orderId = await openCaseOrder(checkId, (status) => `a case that is ${status} cannot take "${body.data.action}"`);
+    // One read of the record, then the update beside the documents' metadata: the answer is built from the
+    // state the update returns (no second read, no query).
+    const record = await openCase(checkId, (status) => `a case that is ${status} cannot take "${body.data.action}"`);
+    const docs = documentsOf(checkId);
+    docs.catch(() => undefined); // awaited below; a refused update must not leave it unhandled
+    let state: CheckState;
     try {
-      await temporal.workflow.getHandle(workflowIdFor(orderId)).executeUpdate(decideUpdate, {
+      state = await temporal.workflow.getHandle(workflowIdFor(record.orderId)).executeUpdate(decideUpdate, {
         args: [{ ...body.data, reviewerId: reviewer.id, role: reviewer.role }],
       });
     } catch (error) {
       throw await refusal(error, checkId);
     }
-    res.json(await loadCase(checkId, reviewer));
+    openQueue.noteChange(checkId, (e) => ({ ...e, status: state.status, version: state.version, assignee: null, leaseExpiresAt: null }));
+    res.json(presentCase(record, state, await docs, reviewer));
   });
 
   router.get('/v1/review/cases/:checkId/documents/:documentId/content', async (req, res) => {
@@ -212,6 +229,17 @@ async function openCaseOrder(checkId: string, finalMessage: (status: string) => 
   if (!record) throw notFound(`case ${checkId}`);
   if (isFinal(record.status)) throw new ApiError(409, 'invalid_state', finalMessage(record.status));
   return record.orderId;
+}
+
+type StoredCheck = NonNullable<Awaited<ReturnType<typeof readCheck>>>;
+const readCheck = (checkId: string) => CheckModel.findById(checkId).lean();
+
+/** A case that may still change, whole; a final case is refused here. */
+async function openCase(checkId: string, finalMessage: (status: string) => string): Promise<StoredCheck> {
+  const record = await readCheck(checkId);
+  if (!record) throw notFound(`case ${checkId}`);
+  if (isFinal(record.status)) throw new ApiError(409, 'invalid_state', finalMessage(record.status));
+  return record;
 }
 
 /** The API's answer to a refused claim or decision; a workflow that completed meanwhile means the case ended. */
