@@ -85,7 +85,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
     return presentCase(record, state, docs, reviewer);
   }
 
-  const documentsOf = (checkId: string) => DocumentModel.find({ checkId }, { dataKey: 0 }).lean();
+  const documentsOf = (checkId: string) => DocumentModel.find({ checkId }, { dataKey: 0 }).lean().exec();
 
   /** A case as the API shows it, from its read-model record, its state and its documents' metadata. */
   function presentCase(record: StoredCheck, state: CheckState, docs: Awaited<ReturnType<typeof documentsOf>>, reviewer: Reviewer) {
