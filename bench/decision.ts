@@ -114,16 +114,27 @@ async function main(): Promise<void> {
   const { client: codecClient, connection } = await connectTemporalClient(config);
   const plainClient = new Client({ connection, namespace: config.temporal.namespace });
   const out: string[] = [];
+  let retriedAfter503 = 0;
   try {
     const checkCall: Call = async () => {
       const order = cleanOrder();
-      const response = await fetch(`${target.baseUrl}/v1/checks`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${target.serviceKey}`, 'content-type': 'application/json' },
-        body: JSON.stringify(order),
-      });
-      const body = (await response.json()) as { status?: string };
-      if (response.status !== 201 || body.status !== 'approved') throw new Error(`unexpected answer ${response.status} ${JSON.stringify(body)}`);
+      const send = async () => {
+        const response = await fetch(`${target.baseUrl}/v1/checks`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${target.serviceKey}`, 'content-type': 'application/json' },
+          body: JSON.stringify(order),
+        });
+        return { status: response.status, body: (await response.json()) as { status?: string } };
+      };
+      // A 503 (no decision within 15 s on a saturated machine) is retried with the same request, as the contract says;
+      // the call's latency includes it. The retry may find the check made (200).
+      let answer = await send();
+      for (let retry = 0; answer.status === 503 && retry < 3; retry++) {
+        retriedAfter503++;
+        answer = await send();
+      }
+      const { status, body } = answer;
+      if ((status !== 201 && status !== 200) || body.status !== 'approved') throw new Error(`unexpected answer ${status} ${JSON.stringify(body)}`);
       return `fraud-check/${order.orderId}`;
     };
     const floorCall =
@@ -304,7 +315,7 @@ async function main(): Promise<void> {
       ...dbProfileLines,
       ...(opCostLines.length ? ['', ...opCostLines] : []),
       '',
-      `run took ${((performance.now() - runStarted) / 1000).toFixed(0)} s`,
+      `run took ${((performance.now() - runStarted) / 1000).toFixed(0)} s${retriedAfter503 ? `; ${retriedAfter503} checks answered 503 (over 15 s) and were retried, the retry counted in their latency` : ""}`,
     );
     const figures = (x: ReturnType<typeof pooled>) => ({ p50: round(x.seq.p50), p99: round(x.seq.p99), rps: round(x.rps) });
     const json = {
