@@ -315,7 +315,7 @@ async function main(): Promise<void> {
       ...dbProfileLines,
       ...(opCostLines.length ? ['', ...opCostLines] : []),
       '',
-      `run took ${((performance.now() - runStarted) / 1000).toFixed(0)} s${retriedAfter503 ? `; ${retriedAfter503} checks answered 503 (over 15 s) and were retried, the retry counted in their latency` : ""}`,
+      `run took ${((performance.now() - runStarted) / 1000).toFixed(0)} s${retriedAfter503 ? `; ${retriedAfter503} checks answered 503 (over 15 s) and were retried, the retry counted in their latency` : ''}`,
     );
     const figures = (x: ReturnType<typeof pooled>) => ({ p50: round(x.seq.p50), p99: round(x.seq.p99), rps: round(x.rps) });
     const json = {
