@@ -60,6 +60,8 @@ const isOpen = (status: string) => (openStatuses as readonly string[]).includes(
 
 export class OpenQueue {
   private entries = new Map<string, QueueDoc>();
+  /** Cases this process saw leave (`noteChange`) before the database may say so: their version, and when. */
+  private left = new Map<string, { version: number; at: number }>();
   private loadedAt = 0;
   private refreshedAt = 0;
   /** The last tick a refresh read completely (the current second is read again next time). */
@@ -89,8 +91,12 @@ export class OpenQueue {
     const entry = this.entries.get(checkId);
     if (!entry) return;
     const next = change(entry);
-    if (!next || !isOpen(next.status)) this.entries.delete(checkId);
-    else this.entries.set(checkId, { ...next, version: Math.max(next.version ?? 0, (entry.version ?? 0) + 0.5) });
+    const version = Math.max(next?.version ?? 0, (entry.version ?? 0) + 0.5);
+    if (!next || !isOpen(next.status)) {
+      this.entries.delete(checkId);
+      // An older version read later (its projection not yet written) must not bring it back.
+      this.left.set(checkId, { version, at: this.clock() });
+    } else this.entries.set(checkId, { ...next, version });
   }
 
   /** One refresh at a time; callers during one share it. */
@@ -112,8 +118,9 @@ export class OpenQueue {
       const since = await this.readTicks(tick - LOOKBACK_SECONDS, tick);
       const all = await Promise.all(openStatuses.map((status) => QueueEntryModel.find({ status }).lean<QueueDoc[]>()));
       const entries = new Map<string, QueueDoc>();
-      for (const doc of all.flat()) entries.set(doc._id, doc);
+      for (const doc of all.flat()) if (!this.hasLeft(doc)) entries.set(doc._id, doc);
       this.entries = entries;
+      for (const [id, { at }] of this.left) if (started - at > RELOAD_MS) this.left.delete(id);
       this.apply(since);
       this.loadedAt = started;
     } else {
@@ -133,10 +140,15 @@ export class OpenQueue {
   private apply(docs: QueueDoc[]): void {
     for (const doc of docs) {
       const known = this.entries.get(doc._id);
-      if (known && (known.version ?? 0) > (doc.version ?? 0)) continue;
+      if ((known && (known.version ?? 0) > (doc.version ?? 0)) || this.hasLeft(doc)) continue;
       if (isOpen(doc.status)) this.entries.set(doc._id, doc);
       else this.entries.delete(doc._id);
     }
+  }
+
+  private hasLeft(doc: QueueDoc): boolean {
+    const left = this.left.get(doc._id);
+    return left !== undefined && left.version > (doc.version ?? 0);
   }
 
   /** While reviewers use the queue, refresh in the background, so requests rarely wait for one. */
