@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { startStack } from '../stack';
 import { freePort } from '../stack/processes';
 import { startService, type Service } from '../stack/services';
-import { taskQueues } from '../config';
+import { taskQueues } from '../workflows/names';
 
 /** Our own processes a bench runs: the product's two workers and API (as `npm start` runs them), and the floor's worker (bench/floor). */
 export type ServiceName = 'worker' | 'documents-worker' | 'api' | 'floor-worker';
@@ -93,7 +93,7 @@ export async function benchTarget(extraEnv: NodeJS.ProcessEnv = {}, { allowRemot
     async stop() {
       for (const s of [...services.values()].reverse()) await s.stop();
       await stack.stop();
-      rmSync(dataDir, { recursive: true, force: true });
+      if (!process.env.KEEP_BENCH_DATA) rmSync(dataDir, { recursive: true, force: true }); // KEEP_BENCH_DATA=1: keep the logs
     },
   };
 }
