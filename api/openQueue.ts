@@ -17,8 +17,10 @@
  * seconds since the last refresh, plus LOOKBACK_SECONDS before it (writes that
  * were slow to land), and keeps the highest version of each. A full reload
  * every RELOAD_MS catches whatever that missed (an entry deleted outright).
- * Pages are therefore up to REFRESH_MS old; this process's own claims and
- * decisions are applied at once (`noteChange`).
+ * While reviewers use it, it refreshes every REFRESH_MS in the background, so
+ * pages are about that old and never older than MAX_AGE_MS (a request that finds
+ * it older waits for a refresh); this process's own claims and decisions are
+ * applied at once (`noteChange`).
  */
 import { QueueEntryModel } from '../models';
 import { openStatuses, tickOf } from '../models/queueEntry';
@@ -45,8 +47,10 @@ export interface QueueDoc {
   tick?: number;
 }
 
-/** A page may be this old (ms): a request finding the cache older waits for a refresh. */
+/** While reviewers use the queue, it is refreshed in the background this often (ms). */
 export const REFRESH_MS = 500;
+/** A page may be this old (ms): a request finding the cache older (the first after a pause) waits for a refresh. */
+export const MAX_AGE_MS = 2_000;
 /** Seconds re-read before the last refresh: a write whose tick was taken that long before it landed is still seen. */
 export const LOOKBACK_SECONDS = 5;
 /** A full reload, whatever the ticks said (ms). */
@@ -76,7 +80,7 @@ export class OpenQueue {
   async entriesOf(statuses: readonly string[]): Promise<QueueDoc[]> {
     const now = this.clock();
     this.lastRequest = now;
-    if (now - this.refreshedAt > REFRESH_MS) await this.refresh();
+    if (now - this.refreshedAt > MAX_AGE_MS) await this.refresh();
     this.keepFresh();
     const wanted = new Set(statuses);
     return [...this.entries.values()].filter((e) => wanted.has(e.status));
