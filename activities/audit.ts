@@ -120,6 +120,24 @@ export async function appendAudit(fields: AuditFields, options: AppendOptions = 
   throw new Error(`could not append to the audit trail of ${fields.checkId}: ${MAX_APPEND_ATTEMPTS} concurrent writers won first`);
 }
 
+/**
+ * The first entry of a new check's chain, without reading the chain first (the
+ * decision path: one database round trip fewer). Its `_id` is seq 0's, so if
+ * anything is there already (a retried decision) the insert collides and this
+ * falls back to `appendAudit`, which finds the entry by its key.
+ */
+export async function appendFirstAudit(input: AuditEventInput & { eventId: string }): Promise<void> {
+  const { eventId, ...fields } = input;
+  const key = `event:${eventId}`;
+  const entry = nextEntry(undefined, fields, currentKey());
+  try {
+    await AuditModel.create({ _id: auditId(entry.checkId, entry.seq), ...entry, key });
+  } catch (error) {
+    if (!isDuplicateKey(error)) throw error;
+    await appendAudit(fields, { idempotencyKey: key });
+  }
+}
+
 /** A check's audit trail in chain order, as stored (verify it with `verifyChain`). */
 export async function readAudit(checkId: string): Promise<AuditEntry[]> {
   const docs = await AuditModel.find({ checkId }).lean<StoredAudit[]>().exec();

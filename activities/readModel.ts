@@ -3,7 +3,7 @@ import type { CheckState, TimelineEntry } from '../domain/check';
 import { fulfilmentOf, isFinal } from '../domain/check';
 import type { Order } from '../domain/order';
 import { CheckModel, DocumentModel, OutcomeModel, QueueEntryModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
-import { openStatuses, queueFields } from '../models/queueEntry';
+import { openStatuses, queueFields, tickOf } from '../models/queueEntry';
 import type { DocumentVault } from '../documents/vault';
 import { tokenHash, verificationToken } from '../lib/crypto';
 import { purgeAuditText } from './audit';
@@ -63,6 +63,18 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
         ? { $setOnInsert: { order, amount: order.amount, currency: order.currency, ...(bodyHash ? { bodyHash } : {}), ...(retentionMs !== undefined ? { retentionMs } : {}) } }
         : {};
       const write = async () => {
+        if (order) {
+          // The first version (the decision path): a plain insert, which FerretDB does in one statement (an
+          // upsert is a read, then a write). Anything already there (a retry, a purged check) goes the way below.
+          const inserted = await CheckModel.insertMany([{ _id: check.checkId, ...fields, ...onInsert.$setOnInsert }], { lean: true }).then(
+            () => true,
+            (error) => {
+              if (!isDuplicateKey(error)) throw error;
+              return false;
+            },
+          );
+          if (inserted) return;
+        }
         try {
           // Never over a purged check (a workflow still delivering when a short retention ended): it would bring the text back.
           await CheckModel.updateOne(
@@ -75,24 +87,29 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
           if (!isDuplicateKey(error)) throw error;
         }
       };
+      // The queue holds open checks; one that ends leaves its entry with the final status (so the API's
+      // open queue sees it leave: api/openQueue.ts), until the retention purge deletes it.
+      const queue = async () => {
+        if ((openStatuses as readonly string[]).includes(check.status)) {
+          await QueueEntryModel.updateOne(
+            { _id: check.checkId },
+            { $set: { ...queueFields(fields), tick: tickOf(Date.now()) }, ...(order ? { $setOnInsert: { amount: order.amount, currency: order.currency } } : {}) },
+            { upsert: true },
+          );
+        } else if (!order) {
+          // (A check decided final at once never had an entry: nothing to write on the decision path.)
+          await QueueEntryModel.updateOne({ _id: check.checkId }, { $set: { status: check.status, version: check.version, tick: tickOf(Date.now()) } });
+        }
+      };
+      // Side by side: each is its own document, written by this check's workflow only.
       await Promise.all([
         write(),
         // A final check is purged when its retention ends, by the sweep, whatever becomes of its workflow.
         final && retentionMs !== undefined
           ? recordRetentionDue({ checkId: check.checkId, orderId: check.orderId, dueAt: new Date(finalAt!.getTime() + retentionMs) })
           : undefined,
+        queue(),
       ]);
-      // The queue holds open checks only.
-      if ((openStatuses as readonly string[]).includes(check.status)) {
-        await QueueEntryModel.updateOne(
-          { _id: check.checkId },
-          { $set: queueFields(fields), ...(order ? { $setOnInsert: { amount: order.amount, currency: order.currency } } : {}) },
-          { upsert: true },
-        );
-      } else if (!order) {
-        // (A check decided final at once never had an entry: no delete on the decision path.)
-        await QueueEntryModel.deleteOne({ _id: check.checkId });
-      }
   }
 
     /**
@@ -148,6 +165,7 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
     await VelocityEventModel.deleteOne({ _id: orderId });
     // Outcomes stay (type and times: the shop's records); their free text goes like every other reason.
     await OutcomeModel.updateMany({ orderId, reason: { $ne: null } }, { $set: { reason: null } });
+    await QueueEntryModel.deleteOne({ _id: checkId }); // the entry a check that left the queue keeps until now
     await deleteOutboxMessages(outboxDir, checkId);
     await purgeAuditText(checkId, { documents: documents.length });
     // Last, so `purgedAt` means everything above is done.

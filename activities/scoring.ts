@@ -11,7 +11,7 @@ import type { VelocityCounts, VelocityDimension } from '../scoring/types';
 import { DAY_MS, VELOCITY_CAP, windowCounts } from '../scoring/velocity';
 import type { Order } from '../domain/order';
 import { decidedState, transitionAudit, type CheckState } from '../domain/check';
-import { auditEvent } from './audit';
+import { appendFirstAudit } from './audit';
 import { BlocklistModel, CheckModel, VelocityEventModel, isDuplicateKey } from '../models';
 import { checkStateFromRecord, storedBodyHash } from '../models/check';
 import type { Projection } from './readModel';
@@ -90,12 +90,20 @@ export function createScoringActivities(
     return out;
   }
 
-  /** Files the order under each of its values (a unique insert: a retry finds it there). */
-  async function recordVelocity(orderId: string, keys: Partial<Record<VelocityDimension, string>>, at: number): Promise<void> {
+  /**
+   * Files the order under each of its values (a unique insert: a retry finds it
+   * there). True if this call wrote it.
+   */
+  async function recordVelocity(orderId: string, keys: Partial<Record<VelocityDimension, string>>, at: number): Promise<boolean> {
     const buckets = Object.fromEntries(Object.entries(keys).map(([d, key]) => [d, velocityBuckets(key, at)]));
-    await VelocityEventModel.create({ _id: orderId, at: new Date(at), ...buckets }).catch((error) => {
-      if (!isDuplicateKey(error)) throw error; // a retry: already recorded
-    });
+    // (insertMany: a plain insert, without the hydration of a mongoose document that `create` does.)
+    return VelocityEventModel.insertMany([{ _id: orderId, at: new Date(at), ...buckets }], { lean: true }).then(
+      () => true,
+      (error) => {
+        if (!isDuplicateKey(error)) throw error;
+        return false; // a retry: already recorded
+      },
+    );
   }
 
   /**
@@ -133,21 +141,23 @@ export function createScoringActivities(
       const at = Date.parse(input.at);
       const keys = pseudonyms(input.order);
       // One check per order, ever: the read model's unique `orderId` knows it even when no workflow does.
-      // (Looked up before anything is recorded: a purged order's velocity record must not come back.)
-      const [existing, listed, legacyBlocked, priorOutcomes] = await Promise.all([
+      // Record first, then count: of orders on one card at once, each counts every
+      // one recorded before its count, so the later ones of a burst see the earlier
+      // ones (counting first, all of them saw none). A concurrent order may thus be
+      // counted before its own decision is made: intended. The record goes in beside
+      // the lookups (one round trip fewer on the decision path) and is taken back if
+      // the order turns out to have a check already: a purged order's record must not come back.
+      const [existing, listed, legacyBlocked, priorOutcomes, recorded] = await Promise.all([
         CheckModel.findOne({ orderId: input.order.orderId }).lean(),
         lists.hits(input.order, at),
         legacyBlocklistHits(keys),
         priorOutcomeCounts(secret, input.order),
+        recordVelocity(input.order.orderId, keys, at),
       ]);
       if (existing && existing._id !== input.checkId) {
+        if (recorded) await VelocityEventModel.deleteOne({ _id: input.order.orderId });
         return { check: checkStateFromRecord(existing), requested: [], webhooks: webhooksEnabled, existing: { bodyHash: storedBodyHash(existing), webhookSequence: existing.webhookSequence ?? undefined } };
       }
-      // Record first, then count: of orders on one card at once, each counts every
-      // one recorded before its count, so the later ones of a burst see the earlier
-      // ones (counting first, all of them saw none). A concurrent order may thus be
-      // counted before its own decision is made: intended.
-      await recordVelocity(input.order.orderId, keys, at);
       const velocity = await countVelocity(input.order.orderId, keys, at);
       const risk = assess({
         order: input.order,
@@ -167,7 +177,7 @@ export function createScoringActivities(
       });
       await Promise.all([
         record({ check, order: input.order, bodyHash: input.bodyHash, retentionMs: input.retentionMs }),
-        auditEvent(transitionAudit(check.checkId, check.timeline[0])),
+        appendFirstAudit(transitionAudit(check.checkId, check.timeline[0])),
       ]);
       return { check, requested: risk.requested, webhooks: webhooksEnabled };
     },

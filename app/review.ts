@@ -19,6 +19,7 @@ import { workflowIdFor } from '../workflows/names';
 import { claimUpdate, decideUpdate, stateQuery } from '../workflows/messages';
 import { readModel, type DocumentMeta, type StoredCheck } from './readModel';
 import { queuePage, type QueueQuery } from './reviewQueue';
+import { openQueue } from './openQueue';
 import { outcomesOf, type OutcomeView } from './outcomes';
 import { fromWorkflowRefusal, isNotFound } from './workflowRefusals';
 
@@ -147,6 +148,8 @@ export function reviewService(config: Config, temporal: Client) {
       mustBeOpen(stored, (status) => `a case that is ${status} cannot be claimed`);
       try {
         const claim = await temporal.workflow.getHandle(workflowIdFor(stored.state.orderId)).executeUpdate(claimUpdate, { args: [{ reviewerId: reviewer.id, role: reviewer.role }] });
+        // This API's queue shows it at once (others within a refresh).
+        openQueue.noteChange(checkId, (e) => ({ ...e, assignee: claim.assignee, leaseExpiresAt: new Date(claim.leaseExpiresAt) }));
         return { assignee: claim.assignee, leaseExpiresAt: claim.leaseExpiresAt };
       } catch (error) {
         throw await refusal(error, checkId);
@@ -167,6 +170,7 @@ export function reviewService(config: Config, temporal: Client) {
       } catch (error) {
         throw await refusal(error, checkId);
       }
+      openQueue.noteChange(checkId, (e) => ({ ...e, status: state.status, version: state.version, assignee: null, leaseExpiresAt: null }));
       return caseView(state, stored, documents, reviewer, await outcomesOf(state.orderId));
     },
 

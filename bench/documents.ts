@@ -6,10 +6,12 @@
  *   - `inspectPdf()` on a 2-page PDF made with pdf-lib.
  * End to end, against `benchTarget()` (embedded stack + one worker serving `checks` and
  * `documents` + the API):
- *   - suspicious checks through `POST /v1/checks`, then distinct 12 MP JPEGs uploaded as
- *     `identity` through `POST /v1/verification/<token>/documents` by BENCH_CLIENTS (8) concurrent
- *     clients: upload latency, uploads/s answered 202, and upload → `accepted` (polling
- *     `GET /v1/verification/<token>`);
+ *   - distinct 12 MP JPEGs uploaded as `identity` through `POST /v1/verification/<token>/documents`
+ *     of suspicious checks made through `POST /v1/checks`: first BENCH_ALONE (6) one at a time
+ *     (upload → `accepted`, polling `GET /v1/verification/<token>` every BENCH_ALONE_POLL_MS = 25 ms),
+ *     then BENCH_UPLOADS by BENCH_CLIENTS (8) concurrent clients: upload latency, uploads/s answered
+ *     202, upload → `accepted` and accepted/s (polled every BENCH_POLL_MS = 200 ms); a 503 (the
+ *     API's in-flight budget) is waited out per its Retry-After and counted;
  *   - peak memory of the API and the worker process (/proc/<pid>/status: VmRSS sampled during
  *     the run, VmHWM at the end).
  *
@@ -17,16 +19,18 @@
  * link: all uploads here come from 127.0.0.1, so a run makes at most 55 (warm-up included), and
  * one check takes at most 10.
  *
- * Env: BENCH_IMAGE_RUNS (20), BENCH_PDF_RUNS (20), BENCH_UPLOADS (48, capped at 53),
- * BENCH_CLIENTS (8), BENCH_POLL_MS (200), BENCH_E2E=0 to skip the end-to-end part.
+ * Prints p50/p95/p99 of each measurement, the targets of issue 12, and last one JSON line.
+ *
+ * Env: BENCH_IMAGE_RUNS (20), BENCH_PDF_RUNS (20), BENCH_ALONE (6), BENCH_UPLOADS (44; warm-up +
+ * alone + uploads ≤ 55), BENCH_CLIENTS (8), BENCH_POLL_MS (200), BENCH_ALONE_POLL_MS (25),
+ * BENCH_E2E=0 to skip the end-to-end part.
  */
 import { seededRandom } from '../test/fixtures/random';
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import os from 'node:os';
 import sharp from 'sharp';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
-import { benchTarget, load, summary, type Target } from './lib';
+import { benchTarget, load, loadavg, machine, percentiles, round, sleep, summary, type Percentiles, type Target } from './lib';
+import { memoryOf } from './profile/cpu';
 import { largeJpeg, pagePixels } from '../test/fixtures/images';
 import { suspiciousOrder } from '../test/fixtures/orders';
 import { processImage } from '../documents/image';
@@ -35,15 +39,13 @@ import { createBlobStore } from '../documents/storage';
 import { loadConfig } from '../config';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
-const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
 const log = (m: string) => process.stderr.write(`${m}\n`);
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Uploads per client IP per 10 minutes (api/routes/verification.ts), and our margin under it. */
 const PER_IP_LIMIT = 60;
 const UPLOAD_BUDGET = 55;
-const WARMUP_UPLOADS = 2;
+const WARMUP_UPLOADS = 1;
 const UPLOADS_PER_CHECK = 10;
 
 const rng = seededRandom;
@@ -104,36 +106,6 @@ async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
   return [performance.now() - t0, value];
 }
 
-// --- process memory ------------------------------------------------------------------------
-
-/** Our API and worker: children of this process running api/main.ts / worker/main.ts in this DATA_DIR. */
-function servicePids(dataDir: string): { api?: number; worker?: number } {
-  const found: { api?: number; worker?: number } = {};
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid !== process.pid) continue;
-      const args = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
-      const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (!environ.includes(`DATA_DIR=${dataDir}`)) continue;
-      if (args.some((a) => a.endsWith('api/main.ts'))) found.api = Number(entry);
-      if (args.some((a) => a.endsWith('worker/main.ts'))) found.worker = Number(entry);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return found;
-}
-
-/** VmRSS and VmHWM (peak resident set) in bytes. */
-function memoryOf(pid: number): { rss: number; hwm: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? NaN) * 1024;
-  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
-}
-
 // --- end to end ----------------------------------------------------------------------------
 
 interface Upload {
@@ -141,14 +113,25 @@ interface Upload {
   documentId: string;
   started: number;
   answered: number;
+  /** 503 answers (in-flight budget) before the 202, each waited out per Retry-After. */
+  retries: number;
   done?: number;
   status?: string;
   reason?: string | null;
 }
 
-async function endToEnd(target: Target, uploads: number, clients: number, pollMs: number): Promise<string[]> {
-  log(`generating ${uploads + WARMUP_UPLOADS} distinct 12 MP document JPEGs ...`);
-  const [genMs, images] = await timed(() => distinctDocuments(uploads + WARMUP_UPLOADS));
+interface EndToEnd {
+  lines: string[];
+  aloneAccepted: Percentiles;
+  concurrentAccepted: Percentiles;
+  acceptedPerSecond: number;
+  peakRssMb: { api: number; worker: number };
+}
+
+async function endToEnd(target: Target, uploads: number, aloneCount: number, clients: number, pollMs: number, alonePollMs: number): Promise<EndToEnd> {
+  const total = WARMUP_UPLOADS + aloneCount + uploads;
+  log(`generating ${total} distinct 12 MP document JPEGs ...`);
+  const [genMs, images] = await timed(() => distinctDocuments(total));
   const avgBytes = images.reduce((s, b) => s + b.length, 0) / images.length;
 
   const createCheck = async () => {
@@ -164,14 +147,21 @@ async function endToEnd(target: Target, uploads: number, clients: number, pollMs
     return body.verification.token;
   };
   const upload = async (token: string, data: Buffer, n: number): Promise<Upload> => {
-    const form = new FormData();
-    form.append('kind', 'identity'); // only one of the requested kinds: the check keeps waiting for the others
-    form.append('file', new Blob([new Uint8Array(data)], { type: 'image/jpeg' }), `id-${n}.jpg`);
     const started = performance.now();
-    const response = await fetch(`${target.baseUrl}/v1/verification/${token}/documents`, { method: 'POST', body: form });
-    const body = (await response.json()) as { documentId?: string };
-    if (response.status !== 202 || !body.documentId) throw new Error(`upload ${n}: ${response.status} ${JSON.stringify(body)}`);
-    return { token, documentId: body.documentId, started, answered: performance.now() };
+    for (let retries = 0; ; retries++) {
+      const form = new FormData();
+      form.append('kind', 'identity'); // only one of the requested kinds: the check keeps waiting for the others
+      form.append('file', new Blob([new Uint8Array(data)], { type: 'image/jpeg' }), `id-${n}.jpg`);
+      const response = await fetch(`${target.baseUrl}/v1/verification/${token}/documents`, { method: 'POST', body: form });
+      const body = (await response.json()) as { documentId?: string };
+      if (response.status === 503 && retries < 20) {
+        // The API's in-flight byte budget: come back when it says.
+        await sleep(1000 * Number(response.headers.get('retry-after') ?? 1));
+        continue;
+      }
+      if (response.status !== 202 || !body.documentId) throw new Error(`upload ${n}: ${response.status} ${JSON.stringify(body)}`);
+      return { token, documentId: body.documentId, started, answered: performance.now(), retries };
+    }
   };
 
   // Polls each link's page until every upload on it left `processing`.
@@ -182,7 +172,7 @@ async function endToEnd(target: Target, uploads: number, clients: number, pollMs
   };
   let polling = true;
   const pollers = new Map<string, Promise<void>>();
-  const poll = (token: string) => {
+  const poll = (token: string, everyMs: number) => {
     if (pollers.has(token)) return;
     pollers.set(
       token,
@@ -198,7 +188,7 @@ async function endToEnd(target: Target, uploads: number, clients: number, pollMs
               if (u && u.done === undefined && d.status !== 'processing') Object.assign(u, { done: now, status: d.status, reason: d.reason });
             }
           }
-          await sleep(pollMs);
+          await sleep(everyMs);
         }
       })(),
     );
@@ -207,30 +197,30 @@ async function endToEnd(target: Target, uploads: number, clients: number, pollMs
     const deadline = Date.now() + timeoutMs;
     while ([...byToken.values()].some((m) => [...m.values()].some((u) => u.done === undefined))) {
       if (Date.now() > deadline) throw new Error('uploads still processing after the timeout');
-      await sleep(50);
+      await sleep(10);
     }
   };
 
-  // Warm-up: one check, uploads one at a time (also: an upload with nothing else going on).
-  log('warm-up uploads ...');
-  const warmToken = await createCheck();
-  poll(warmToken);
+  // Alone: one upload at a time, nothing else going on (the first is a warm-up), polled often.
+  log(`uploads alone: ${WARMUP_UPLOADS} warm-up + ${aloneCount}, one at a time ...`);
+  const aloneToken = await createCheck();
+  poll(aloneToken, alonePollMs);
   const alone: Upload[] = [];
-  for (let i = 0; i < WARMUP_UPLOADS; i++) {
-    const u = await upload(warmToken, images[i], i);
+  for (let i = 0; i < WARMUP_UPLOADS + aloneCount; i++) {
+    const u = await upload(aloneToken, images[i], i);
     track(u);
     await allDone(120_000);
-    alone.push(u);
+    if (i >= WARMUP_UPLOADS) alone.push(u);
   }
 
-  const pids = servicePids(target.env.DATA_DIR!);
-  if (!pids.api || !pids.worker) throw new Error(`cannot find the API and worker processes (found ${JSON.stringify(pids)})`);
+  // (The documents worker does the image work: `worker` is that one, as `npm start` runs them.)
+  const pids = { api: target.services.get('api')!.pid, worker: (target.services.get('documents-worker') ?? target.services.get('worker'))!.pid };
   const before = { api: memoryOf(pids.api), worker: memoryOf(pids.worker) };
   const peak = { api: before.api.rss, worker: before.worker.rss };
   const sampler = setInterval(() => {
     try {
-      peak.api = Math.max(peak.api, memoryOf(pids.api!).rss);
-      peak.worker = Math.max(peak.worker, memoryOf(pids.worker!).rss);
+      peak.api = Math.max(peak.api, memoryOf(pids.api).rss);
+      peak.worker = Math.max(peak.worker, memoryOf(pids.worker).rss);
     } catch {
       // a process went away: reported by the checks below
     }
@@ -239,11 +229,12 @@ async function endToEnd(target: Target, uploads: number, clients: number, pollMs
   const checks = Math.max(clients, Math.ceil(uploads / UPLOADS_PER_CHECK));
   log(`creating ${checks} suspicious checks, then ${uploads} uploads by ${clients} concurrent clients ...`);
   const tokens = await Promise.all(Array.from({ length: checks }, createCheck));
-  tokens.forEach(poll);
+  tokens.forEach((t) => poll(t, pollMs));
   const done: Upload[] = [];
+  const first = WARMUP_UPLOADS + aloneCount;
   const started = performance.now();
   const run = await load(uploads, clients, async (i) => {
-    const u = await upload(tokens[i % checks], images[WARMUP_UPLOADS + i], WARMUP_UPLOADS + i);
+    const u = await upload(tokens[i % checks], images[first + i], first + i);
     track(u);
     done.push(u);
   });
@@ -259,6 +250,9 @@ async function endToEnd(target: Target, uploads: number, clients: number, pollMs
     acc[key] = (acc[key] ?? 0) + 1;
     return acc;
   }, {});
+  const accepted = done.filter((u) => u.status === 'accepted').length;
+  const acceptedPerSecond = accepted / ((finished - started) / 1000);
+  const retries = done.reduce((s, u) => s + u.retries, 0);
   // Where the time goes: storing and reading an original-sized blob in the stack's blob store, from here, with nothing
   // else running (`npm run bench:blobs` compares it with GridFS, where blobs were before).
   const store = createBlobStore(loadConfig(target.env).blobs);
@@ -275,20 +269,26 @@ async function endToEnd(target: Target, uploads: number, clients: number, pollMs
   }
 
   const col = (s: string, w = 14) => s.padStart(w);
-  return [
+  const lines = [
     '',
-    `End to end: ${uploads} uploads of distinct 12 MP JPEGs (avg ${mb(avgBytes)}; generated in ${(genMs / 1000).toFixed(1)} s), kind identity,`,
-    `  ${clients} concurrent clients over ${checks} checks (≤ ${UPLOADS_PER_CHECK} per check); one worker process serves checks + documents (4 documents at a time).`,
-    `  Per-IP limit: ${PER_IP_LIMIT} uploads / 10 min per API process, and every upload here comes from 127.0.0.1, so a run makes`,
-    `  at most ${UPLOAD_BUDGET} (this one: ${uploads} + ${WARMUP_UPLOADS} warm-up). Completion is seen by polling GET /v1/verification/<token> every ${pollMs} ms.`,
-    summary('alone: upload → 202', alone.map((u) => u.answered - u.started)),
-    summary('alone: 202 → accepted', alone.map((u) => u.done! - u.answered)),
-    summary(`${clients} clients: upload → 202`, run.latencies),
-    `${'uploads accepted by the API (202)'.padEnd(34)} ${(uploads / (run.wallMs / 1000)).toFixed(2)} uploads/s (${uploads} in ${(run.wallMs / 1000).toFixed(1)} s, ${mb((uploads * avgBytes) / (run.wallMs / 1000))}/s)`,
-    summary(`${clients} clients: 202 → accepted`, done.map((u) => u.done! - u.answered)),
-    summary(`${clients} clients: upload → accepted`, done.map((u) => u.done! - u.started)),
-    `${'documents processed'.padEnd(34)} ${(uploads / ((finished - started) / 1000)).toFixed(2)} documents/s (first upload to last accepted: ${((finished - started) / 1000).toFixed(1)} s)`,
+    `End to end: 12 MP JPEGs (distinct, avg ${mb(avgBytes)}; generated in ${(genMs / 1000).toFixed(1)} s), kind identity; one worker process serves checks + documents.`,
+    `  Per-IP limit: ${PER_IP_LIMIT} uploads / 10 min per API process, and every upload here comes from 127.0.0.1, so a run makes at most`,
+    `  ${UPLOAD_BUDGET} (this one: ${WARMUP_UPLOADS} warm-up + ${aloneCount} alone + ${uploads} concurrent). Completion is seen by polling GET /v1/verification/<token>`,
+    `  (alone every ${alonePollMs} ms, concurrent every ${pollMs} ms: the figures carry that much resolution).`,
+    '',
+    `Alone (${aloneCount} uploads, one at a time)`,
+    summary('upload → 202', alone.map((u) => u.answered - u.started)),
+    summary('202 → accepted', alone.map((u) => u.done! - u.answered)),
+    summary('upload → accepted', alone.map((u) => u.done! - u.started)),
+    '',
+    `${clients} concurrent clients (${uploads} uploads over ${checks} checks, ≤ ${UPLOADS_PER_CHECK} per check)`,
+    summary('upload → 202', run.latencies),
+    `${'uploads accepted by the API (202)'.padEnd(34)} ${(uploads / (run.wallMs / 1000)).toFixed(2)} uploads/s (${uploads} in ${(run.wallMs / 1000).toFixed(1)} s, ${mb((uploads * avgBytes) / (run.wallMs / 1000))}/s; ${retries} answers 503 waited out)`,
+    summary('202 → accepted', done.map((u) => u.done! - u.answered)),
+    summary('upload → accepted', done.map((u) => u.done! - u.started)),
+    `${'documents accepted'.padEnd(34)} ${acceptedPerSecond.toFixed(2)} accepted/s (first upload to last accepted: ${((finished - started) / 1000).toFixed(1)} s)`,
     `${'results'.padEnd(34)} ${Object.entries(results).map(([k, n]) => `${n} ${k}`).join(', ')}`,
+    '',
     summary(`blob store put ${mb(blob.length)} (idle)`, puts),
     summary(`blob store get ${mb(blob.length)} (idle)`, gets),
     `${''.padEnd(34)} (an upload stores one such blob; processing reads it and stores a preview and a thumbnail)`,
@@ -296,10 +296,17 @@ async function endToEnd(target: Target, uploads: number, clients: number, pollMs
     `Memory (MB), ${clients} uploads in flight  ${col('RSS before')}${col('peak RSS')}${col('VmHWM at end')}${col('RSS at end')}`,
     ...(['api', 'worker'] as const).map(
       (k) =>
-        `${`${k === 'api' ? 'API' : 'worker'} (pid ${pids[k]})`.padEnd(34)}  ${col((before[k].rss / 1048576).toFixed(0))}${col((peak[k] / 1048576).toFixed(0))}${col((after[k].hwm / 1048576).toFixed(0))}${col((after[k].rss / 1048576).toFixed(0))}`,
+        `${`${k === 'api' ? 'API' : 'documents worker'} (pid ${pids[k]})`.padEnd(34)}  ${col((before[k].rss / 1048576).toFixed(0))}${col((peak[k] / 1048576).toFixed(0))}${col((after[k].hwm / 1048576).toFixed(0))}${col((after[k].rss / 1048576).toFixed(0))}`,
     ),
     `${''.padEnd(34)}   (peak RSS: sampled every 50 ms during the run; VmHWM: the kernel's peak since the process started)`,
   ];
+  return {
+    lines,
+    aloneAccepted: percentiles(alone.map((u) => u.done! - u.started)),
+    concurrentAccepted: percentiles(done.map((u) => u.done! - u.started)),
+    acceptedPerSecond,
+    peakRssMb: { api: Math.max(peak.api, after.api.hwm) / 1048576, worker: Math.max(peak.worker, after.worker.hwm) / 1048576 },
+  };
 }
 
 async function main(): Promise<void> {
@@ -307,10 +314,12 @@ async function main(): Promise<void> {
   const pdfRuns = num('BENCH_PDF_RUNS', 20);
   const clients = num('BENCH_CLIENTS', 8);
   const pollMs = num('BENCH_POLL_MS', 200);
-  let uploads = num('BENCH_UPLOADS', 48);
-  if (uploads + WARMUP_UPLOADS > UPLOAD_BUDGET) {
-    log(`BENCH_UPLOADS=${uploads} would pass the API's per-IP limit (${PER_IP_LIMIT} / 10 min); using ${UPLOAD_BUDGET - WARMUP_UPLOADS}`);
-    uploads = UPLOAD_BUDGET - WARMUP_UPLOADS;
+  const alonePollMs = num('BENCH_ALONE_POLL_MS', 25);
+  const aloneCount = num('BENCH_ALONE', 6);
+  let uploads = num('BENCH_UPLOADS', 44);
+  if (WARMUP_UPLOADS + aloneCount + uploads > UPLOAD_BUDGET) {
+    uploads = Math.max(clients, UPLOAD_BUDGET - WARMUP_UPLOADS - aloneCount);
+    log(`BENCH_UPLOADS would pass the API's per-IP limit (${PER_IP_LIMIT} / 10 min); using ${uploads}`);
   }
   const loadStart = loadavg();
   const out: string[] = [''];
@@ -336,7 +345,7 @@ async function main(): Promise<void> {
   await closePdfWorker();
 
   out.push(
-    `Document pipeline (${new Date().toISOString()}, ${process.platform} ${os.cpus().length} cores, sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips})`,
+    `Document pipeline (${new Date().toISOString()}; ${machine()}; sharp ${sharp.versions.sharp} / libvips ${sharp.versions.vips})`,
     `load average at start ${loadStart} (other processes on this machine skew the figures)`,
     '',
     'In process, no server',
@@ -347,19 +356,57 @@ async function main(): Promise<void> {
   );
 
   // --- end to end -----------------------------------------------------------------------
+  let e2e: EndToEnd | undefined;
   if (process.env.BENCH_E2E !== '0') {
     log('starting the embedded stack, a worker and the API ...');
-    const target = await benchTarget();
+    const target = await benchTarget({}, { allowRemote: false });
     try {
-      if (!target.env.DATA_DIR) throw new Error('the end-to-end part needs its own stack (unset BENCH_URL, or set BENCH_E2E=0)');
-      out.push(...(await endToEnd(target, uploads, clients, pollMs)));
+      e2e = await endToEnd(target, uploads, aloneCount, clients, pollMs, alonePollMs);
+      out.push(...e2e.lines);
     } finally {
       await target.stop();
     }
   }
   out.push(`load average at end ${loadavg()}`, '');
+
+  // Targets of issue 12 for this pipeline.
+  const targets = { aloneAcceptedP50Ms: 400, acceptedPerSecond: 8, workerPeakRssMb: 400, apiPeakRssMb: 200 };
+  const p = (x: Percentiles) => ({ p50: round(x.p50), p95: round(x.p95), p99: round(x.p99), n: x.n });
+  const json = {
+    processImage: p(percentiles(image.latencies)),
+    inspectPdf: p(percentiles(pdfRun.latencies)),
+    ...(e2e
+      ? {
+          aloneUploadToAccepted: p(e2e.aloneAccepted),
+          concurrentUploadToAccepted: { ...p(e2e.concurrentAccepted), clients },
+          acceptedPerSecond: round(e2e.acceptedPerSecond, 2),
+          peakRssMb: { api: round(e2e.peakRssMb.api, 0), worker: round(e2e.peakRssMb.worker, 0) },
+          targets,
+          met: {
+            aloneAcceptedP50: e2e.aloneAccepted.p50 <= targets.aloneAcceptedP50Ms,
+            acceptedPerSecond: e2e.acceptedPerSecond >= targets.acceptedPerSecond,
+            workerPeakRss: e2e.peakRssMb.worker <= targets.workerPeakRssMb,
+            apiPeakRss: e2e.peakRssMb.api <= targets.apiPeakRssMb,
+          },
+        }
+      : {}),
+    loadavg: loadStart,
+    at: new Date().toISOString(),
+  };
+  if (e2e) {
+    out.push(
+      `Targets (issue 12): upload → accepted alone p50 ${e2e.aloneAccepted.p50.toFixed(0)} ms (≤ ${targets.aloneAcceptedP50Ms}: ${yes(json.met!.aloneAcceptedP50)}), ` +
+        `${e2e.acceptedPerSecond.toFixed(2)} accepted/s at ${clients} clients (≥ ${targets.acceptedPerSecond}: ${yes(json.met!.acceptedPerSecond)}), ` +
+        `peak RSS worker ${e2e.peakRssMb.worker.toFixed(0)} MB (≤ ${targets.workerPeakRssMb}: ${yes(json.met!.workerPeakRss)}; uploads in flight, not 2 000 cached workflows — bench:review measures that), ` +
+        `API ${e2e.peakRssMb.api.toFixed(0)} MB (≤ ${targets.apiPeakRssMb}: ${yes(json.met!.apiPeakRss)})`,
+      '',
+    );
+  }
+  out.push(JSON.stringify(json), '');
   process.stdout.write(out.join('\n'));
 }
+
+const yes = (b: boolean) => (b ? 'yes' : 'NO');
 
 main().catch((error) => {
   process.stderr.write(`${(error as Error).stack}\n`);

@@ -12,7 +12,7 @@ export const lookupFields: Record<string, string[]> = {
   'documents.files': ['filename'],
   'documents.chunks': ['files_id'],
   emails: ['_id'],
-  queue: ['_id', 'status'],
+  queue: ['_id', 'status', 'tick'],
   audit: ['_id', 'checkId'],
   blocklist: ['_id'],
   retention: ['_id', 'minute'],

@@ -25,16 +25,24 @@ const queueEntrySchema = new Schema(
     leaseExpiresAt: { type: Date, default: null },
     documentCount: { type: Number, default: 0 },
     flags: { type: [String], default: [] },
+    /** The check's version this entry shows (api/openQueue.ts keeps the newest it reads). */
+    version: { type: Number, default: 0 },
+    /** The second it was last written (`tickOf`): the API reads the entries changed since it last looked by equality on it. */
+    tick: { type: Number, default: 0, index: true },
   },
   { collection: 'queue', versionKey: false },
+  // (An entry of a check that ended stays, with its final status, until the retention purge: readers see that it left.)
 );
 
 export const QueueEntryModel = model('QueueEntry', queueEntrySchema);
 
 /** The fields of a queue entry, from a check read-model document. */
 export function queueFields(check: Record<string, unknown>): Record<string, unknown> {
-  const keys = ['orderId', 'status', 'band', 'score', 'amount', 'currency', 'createdAt', 'updatedAt', 'slaDueAt', 'escalationDueAt', 'escalationOverdueAt', 'assignee', 'leaseExpiresAt', 'documentCount', 'flags'];
+  const keys = ['orderId', 'status', 'band', 'score', 'amount', 'currency', 'createdAt', 'updatedAt', 'slaDueAt', 'escalationDueAt', 'escalationOverdueAt', 'assignee', 'leaseExpiresAt', 'documentCount', 'flags', 'version'];
   return Object.fromEntries(keys.filter((k) => check[k] !== undefined).map((k) => [k, check[k]]));
 }
 
 export const openStatuses = ['in_review', 'escalated', 'awaiting_documents'] as const;
+
+/** The second a queue entry is written in (its `tick`). */
+export const tickOf = (time: number): number => Math.floor(time / 1000);

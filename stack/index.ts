@@ -25,6 +25,14 @@ export interface StackOptions {
   ephemeral?: boolean;
   /** No Temporal UI (implied by `ephemeral`); crash tests want durable servers without a UI. */
   headless?: boolean;
+  /**
+   * PostgreSQL waits for each commit's WAL flush (`synchronous_commit=on`). Off by default:
+   * a commit returns once its WAL is in PostgreSQL's buffers and the WAL writer flushes
+   * within ~0.6 s (3 × wal_writer_delay), so a crash of PostgreSQL itself or of the
+   * operating system may lose the last fraction of a second of commits (never
+   * consistency); a crash of anything else loses nothing. Tests that kill PostgreSQL set it.
+   */
+  synchronousCommit?: boolean;
 }
 
 export type ServerName = 'postgres' | 'ferretdb' | 'temporal';
@@ -88,7 +96,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       const pgUrl = `postgres://postgres@127.0.0.1:${ports.postgres}/ferretdb`;
       initPostgres(dataDir);
       // After a crash, PostgreSQL refuses to start until the old server's backends are gone: retry.
-      await launch('postgres', () => startPostgres(dataDir, ports.postgres, logDir, ephemeral), true);
+      const synchronousCommit = !ephemeral && (options.synchronousCommit ?? false);
+      await launch('postgres', () => startPostgres(dataDir, ports.postgres, logDir, ephemeral, synchronousCommit), true);
       mongodbUri = `mongodb://127.0.0.1:${ports.mongo}/fraud`;
       await launch('ferretdb', () => startFerretDb(pgUrl, ports.mongo, logDir));
       await tuneFerretDb(mongodbUri, pgUrl);
@@ -150,7 +159,7 @@ function initPostgres(dataDir: string): void {
   if (result.status !== 0) throw new Error(`initdb failed: ${result.stderr || result.stdout}`);
 }
 
-async function startPostgres(dataDir: string, port: number, logDir: string, ephemeral: boolean): Promise<Managed> {
+async function startPostgres(dataDir: string, port: number, logDir: string, ephemeral: boolean, synchronousCommit: boolean): Promise<Managed> {
   const { postgres } = postgresBinaries();
   const pgData = path.join(dataDir, 'postgres');
   await assertPortFree(port, 'PostgreSQL');
@@ -176,6 +185,12 @@ async function startPostgres(dataDir: string, port: number, logDir: string, ephe
       try {
         const exists = await client.query("SELECT 1 FROM pg_database WHERE datname = 'ferretdb'");
         if (exists.rowCount === 0) await client.query('CREATE DATABASE ferretdb');
+        if (!ephemeral) {
+          // StackOptions.synchronousCommit (what a crash can lose without it). Set in postgresql.auto.conf, not on
+          // the command line, so a benchmark can compare both on one server (bench:decision's sync-commit variant).
+          await client.query(`ALTER SYSTEM SET synchronous_commit = ${synchronousCommit ? 'on' : 'off'}`);
+          await client.query('SELECT pg_reload_conf()');
+        }
       } finally {
         await client.end();
       }

@@ -210,6 +210,8 @@ async function startProcesses(options: HarnessOptions, cleanups: (() => Promise<
   const stack = await startStack({
     dataDir,
     ephemeral: !options.durable,
+    // Crash tests kill PostgreSQL too and count on every acknowledged write.
+    synchronousCommit: options.durable,
     headless: true,
     ports: { postgres: await freePort(), mongo: await freePort(), temporal: await freePort() },
   });

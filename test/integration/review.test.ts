@@ -254,6 +254,30 @@ describe('reviewer API (integration)', function () {
     expect(badQuery.body.error.code).to.equal('invalid_request');
   });
 
+  it('the queue follows cases: claims and decisions at once on the API that made them, on another API within a refresh', async () => {
+    const other = await h.startApi({});
+    try {
+      const inQueue = async (baseUrl: string, checkId: string) => {
+        const q = await call(baseUrl, 'GET', '/v1/review/cases?status=in_review&limit=200', { token: reviewer });
+        return q.body.items.find((i: { checkId: string }) => i.checkId === checkId) as { assignee: string | null } | undefined;
+      };
+      // Both APIs hold an open queue from here on.
+      for (const api of [h.baseUrl, other.baseUrl]) await call(api, 'GET', '/v1/review/cases', { token: reviewer });
+      for (let trial = 0; trial < 5; trial++) {
+        const { checkId } = await newCase();
+        await eventually(() => inQueue(h.baseUrl, checkId), 10_000, 'the new case in the queue');
+        expect((await claim(reviewer, checkId)).status).to.equal(200);
+        expect((await inQueue(h.baseUrl, checkId))?.assignee, 'claim seen at once by the API that made it').to.equal('rev_ann');
+        await eventually(async () => ((await inQueue(other.baseUrl, checkId))?.assignee === 'rev_ann' ? true : undefined), 10_000, 'claim on the other API');
+        expect((await decide(reviewer, checkId, { action: 'approve', reason: 'checked' })).status).to.equal(200);
+        expect(await inQueue(h.baseUrl, checkId), 'decided case gone at once').to.equal(undefined);
+        await eventually(async () => ((await inQueue(other.baseUrl, checkId)) === undefined ? true : undefined), 10_000, 'decided case gone on the other API');
+      }
+    } finally {
+      await other.service.stop();
+    }
+  });
+
   it('the audit chain verifies, and fails after a tampered entry', async () => {
     const { checkId } = await newCase();
     await claim(reviewer, checkId);
