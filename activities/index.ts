@@ -12,12 +12,13 @@ import { createAuditActivities } from './audit';
 import { createRetentionActivities } from './retention';
 import { createEscalationActivities } from './escalation';
 import { blobStore } from '../documents/storage';
+import { liveRulesets } from '../app/rulesetStore';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
   const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir, blobStore(config));
   return {
-    ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (decision) => readModel.recordDecision(decision)),
+    ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (decision) => readModel.recordDecision(decision), liveRulesets(config.rulesets.pollMs)),
     ...readModel,
     ...createWebhookActivities(config.webhook, present),
     ...createNotifyActivities(config),

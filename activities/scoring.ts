@@ -5,7 +5,7 @@
  * synchronous path of `POST /v1/checks`. Idempotent: the velocity record's `_id`
  * is the order id, counts exclude this order, writes are upserts or unique inserts.
  */
-import { assess } from '../scoring';
+import { decisionRecord, type BandRange } from '../scoring';
 import type { VelocityCounts, VelocityDimension } from '../scoring/types';
 import { DAY_MS, VELOCITY_CAP, windowCounts } from '../scoring/velocity';
 import type { Order } from '../domain/order';
@@ -15,6 +15,7 @@ import { BlocklistModel, CheckModel, VelocityEventModel, isDuplicateKey } from '
 import { checkStateFromRecord, storedBodyHash } from '../models/check';
 import type { Projection } from './readModel';
 import { pseudonym } from '../lib/crypto';
+import { recordDecisionFacts, type LiveRulesets } from '../app/rulesetStore';
 
 const dimensions: VelocityDimension[] = ['card', 'email', 'device', 'ip', 'shippingAddress'];
 
@@ -63,6 +64,12 @@ export interface Decision {
   /** Whether this deployment delivers webhooks (recorded in history, so replays agree). */
   webhooks: boolean;
   /**
+   * The bands of the ruleset version that decided (`check.risk.rulesetVersion`), for
+   * later score changes (a duplicate document); recorded in history, so a replay bands
+   * with the version it used. Absent from decisions made before rulesets were data.
+   */
+  bands?: BandRange[];
+  /**
    * The order already has a check under another id: its workflow ended and its
    * history is gone (the namespace's retention), so this workflow was started
    * anew. `check` is that existing check, nothing was scored or written, and
@@ -76,6 +83,7 @@ export function createScoringActivities(
   secret: Buffer,
   webhooksEnabled: boolean,
   record: (decision: Projection & { order: Order }) => Promise<void>,
+  rulesets: LiveRulesets,
 ) {
   function pseudonyms(order: Order): Partial<Record<VelocityDimension, string>> {
     const values = velocityValues(order);
@@ -137,8 +145,9 @@ export function createScoringActivities(
       // ones (counting first, all of them saw none). A concurrent order may thus be
       // counted before its own decision is made: intended.
       await recordVelocity(input.order.orderId, keys, at);
-      const velocity = await countVelocity(input.order.orderId, keys, at);
-      const risk = assess({ order: input.order, velocity, blocklistHits: blocked, now: input.at });
+      const [velocity, view] = await Promise.all([countVelocity(input.order.orderId, keys, at), rulesets.current()]);
+      // The live version decides; its facts (PII-free) are recorded for backtests, and each shadowed version scores them beside it.
+      const { risk, facts } = view.live.assessWithFacts({ order: input.order, velocity, blocklistHits: blocked, now: input.at });
       const check = decidedState({
         checkId: input.checkId,
         orderId: input.order.orderId,
@@ -150,8 +159,9 @@ export function createScoringActivities(
       await Promise.all([
         record({ check, order: input.order, bodyHash: input.bodyHash, retentionMs: input.retentionMs }),
         auditEvent(transitionAudit(check.checkId, check.timeline[0])),
+        recordDecisionFacts(decisionRecord({ checkId: input.checkId, orderId: input.order.orderId, createdAt: input.at, risk, facts }), view.shadows),
       ]);
-      return { check, requested: risk.requested, webhooks: webhooksEnabled };
+      return { check, requested: risk.requested, webhooks: webhooksEnabled, bands: view.data.bands };
     },
   };
 }

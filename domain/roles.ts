@@ -35,6 +35,9 @@ export const permissionNames = [
   'document.original',
   'audit.read',
   'claim.override',
+  'rulesets.read',
+  'rulesets.write',
+  'rulesets.publish',
 ] as const;
 export type Permission = (typeof permissionNames)[number];
 
@@ -53,6 +56,9 @@ export const permissions: Readonly<Record<Permission, Role>> = {
   'document.original': 'senior',
   'audit.read': 'reviewer',
   'claim.override': 'admin',
+  'rulesets.read': 'senior',
+  'rulesets.write': 'senior',
+  'rulesets.publish': 'admin',
 };
 
 /** What each permission allows, for people (README, console, 403 messages). */
@@ -70,6 +76,9 @@ export const permissionDescriptions: Readonly<Record<Permission, string>> = {
   'document.original': 'view the original bytes of a document (audited)',
   'audit.read': "read a case's audit trail",
   'claim.override': 'take over a claim held by someone else',
+  'rulesets.read': 'see rulesets, their fields, backtests, shadow reports and rule statistics',
+  'rulesets.write': 'save draft rulesets, start and end shadowing',
+  'rulesets.publish': 'publish a ruleset (make it live for new checks; an older one again: rollback)',
 };
 
 export function can(role: Role, permission: Permission): boolean {

@@ -10,10 +10,13 @@ import { EmailModel } from './email';
 import { QueueEntryModel } from './queueEntry';
 import { KeyRecordModel } from './keyRecord';
 import { RetentionEntryModel } from './retention';
+import { DecisionRecordModel, RulesetModel, RulesetPublicationModel, RulesetShadowModel, ShadowResultModel } from './ruleset';
 
 export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel };
+export { RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel };
 
-const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel];
+const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel,
+  RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel];
 
 /**
  * Connects and makes sure every collection and index exists (unique indexes are our concurrency

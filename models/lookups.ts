@@ -16,4 +16,9 @@ export const lookupFields: Record<string, string[]> = {
   audit: ['_id', 'checkId'],
   blocklist: ['_id'],
   retention: ['_id', 'minute'],
+  rulesets: ['_id', 'day'],
+  ruleset_publications: ['_id'],
+  ruleset_shadows: ['_id'],
+  decisions: ['_id', 'orderId', 'day', 'rulesetVersion'],
+  shadow_results: ['_id', 'version'],
 };

@@ -127,6 +127,9 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     state = { ...change(state!), updatedAt: now(), version: state!.version + 1 };
   }
 
+  /** Bands of the ruleset version that decided this check (set by the decision). */
+  let bands = ruleset.bands;
+
   // ---- projection, webhooks, audit ------------------------------------------
   let projectedVersion = 0;
   let webhooksEnabled = false;
@@ -398,7 +401,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
           ...s.risk.reasons,
           { code: 'DUPLICATE_DOCUMENT', points: DUPLICATE_DOCUMENT_POINTS, detail: `a ${doc.kind} document matches one on ${result.duplicates.length} other check(s)` },
         ].sort((a, b) => b.points - a.points);
-        return { ...s, risk: { ...s.risk, score, band: bandFor(score, ruleset.bands), reasons } };
+        return { ...s, risk: { ...s.risk, score, band: bandFor(score, bands), reasons } };
       });
     }
     if (state!.status === 'awaiting_documents' && allRequestedAccepted(state!)) {
@@ -446,6 +449,10 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   });
   webhooksEnabled = decision.webhooks;
   projectedVersion = decision.check.version;
+  // The bands of the version that decided, as the decision recorded them (so a replay bands with the
+  // version it used); decisions from before rulesets were data carry none and band with the engine's own.
+  // Deterministic without a patch: the value comes from history either way.
+  bands = decision.bands ?? ruleset.bands;
   if (decision.existing) {
     // The order's check exists and its first workflow is gone: this one answers with it (never a second
     // check, never a second decision) and, if it is still open, carries on as its workflow.

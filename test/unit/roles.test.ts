@@ -46,6 +46,9 @@ describe('roles and permissions', () => {
     'document.original': 'senior',
     'audit.read': 'reviewer',
     'claim.override': 'admin',
+    'rulesets.read': 'senior',
+    'rulesets.write': 'senior',
+    'rulesets.publish': 'admin',
   };
 
   for (const [permission, min] of Object.entries(expected) as Array<[Permission, Role]>) {
