@@ -16,7 +16,7 @@ describe('rulesets (integration)', function () {
   let admin: string;
   let reviewer: string;
   /** The version live before this suite (published again at the end, whatever happens). */
-  let original: { version: string; rules: unknown[]; bands: unknown[]; policy?: unknown; note?: string };
+  let original: { version: string; status: string; rules: unknown[]; bands: unknown[]; policy?: unknown; note?: string };
   /** Orders with this amount are what the candidate's extra rule is about; nothing else in the run uses it. */
   const marked = 10_000 + randomInt(0, 80_000) * 2 + 1;
   const suiteStart = new Date().toISOString();
@@ -147,6 +147,7 @@ describe('rulesets (integration)', function () {
       expect((await api('GET', '/v1/rulesets/live', senior)).body.version, `trial ${trial}`).to.equal(winner);
     }
     expect((await api('POST', `/v1/rulesets/${original.version}/publish`, admin)).status).to.equal(200);
+    await untilAnOrder(() => submit(), (c) => c.risk.rulesetVersion === original.version, 'the original version live again');
   });
 
   it('backtests a candidate with one extra rule: the past orders it would change are counted', async () => {

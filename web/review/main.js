@@ -7,6 +7,7 @@
  *   documents.js  document cards                order.js     risk and order
  *   viewer.js     the document viewer           decision.js  claim and decision
  *   audit.js      the audit trail               keyboard.js  shortcuts
+ *   rules.js      rulesets (rulesDiff.js: the diff between two versions)
  * and underneath: api.js (client), session.js (token, who I am, what I may do),
  * blobs.js (document bytes), router.js, state.js, clocks.js, format.js, labels.js, dom.js.
  */
@@ -19,7 +20,8 @@ import { $ } from './dom.js';
 import { onKeyDown } from './keyboard.js';
 import { focusQueueRow, loadFilters, loadQueue, renderQueue, resetQueue, setFilters } from './queue.js';
 import { caseHash, parseRoute } from './router.js';
-import { beginSession, endSession, storedToken, tokenFromInput } from './session.js';
+import { openRules } from './rules.js';
+import { beginSession, can, endSession, storedToken, tokenFromInput } from './session.js';
 import { QUEUE_REFRESH_MS, state } from './state.js';
 import { wireViewer } from './viewer.js';
 
@@ -35,6 +37,15 @@ function route() {
   const r = parseRoute();
   const previous = state.lastRoute;
   state.lastRoute = r;
+  $('nav-rules').hidden = !can('rulesets.read');
+  $('rules-view').hidden = true;
+  if (r.name === 'rules' && can('rulesets.read')) {
+    $('queue-view').hidden = true;
+    $('case-view').hidden = true;
+    $('rules-view').hidden = false;
+    openRules();
+    return;
+  }
   if (r.name === 'case') {
     $('queue-view').hidden = true;
     $('case-view').hidden = false;

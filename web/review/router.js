@@ -3,6 +3,7 @@
  *   #/queue                     the queue, most urgent first
  *   #/cases/<checkId>           one case: order, risk, documents, timeline, claim, decision
  *   #/cases/<checkId>/audit     the case's audit trail and its hash-chain verification
+ *   #/rules                     rulesets: versions, differences, backtests, shadows, publish
  * main.js shows the view a route names.
  */
 /* global location */
@@ -19,6 +20,7 @@ export function parseRoute() {
     }
     return { name: 'case', id, tab: m[2] ? 'audit' : 'case' };
   }
+  if (/^\/rules\/?$/.test(hash)) return { name: 'rules' };
   return { name: 'queue' };
 }
 
