@@ -167,6 +167,12 @@ describe('rulesets (integration)', function () {
     for (const e of changed) expect(e).to.include({ liveAction: 'approve', candidateAction: 'verify' });
     expect(res.body.outcomes).to.have.keys(['reported', 'labelled', 'live', 'candidate']);
 
+    // The live version backtested on the same checks changes nothing: the recorded facts give back what was decided.
+    const itself = await api('POST', `/v1/rulesets/${original.version}/backtest`, senior, { from: suiteStart, to: new Date().toISOString() });
+    expect(itself.status).to.equal(200);
+    expect(itself.body.checks).to.equal(res.body.checks);
+    expect(itself.body).to.include({ changed: 0, rescored: 0 });
+
     // The same candidate inline, unsaved: the same figures.
     const inline = await api('POST', '/v1/rulesets/backtest', senior, { from: suiteStart, to: new Date().toISOString(), ruleset: { rules: [...original.rules, extraRule], bands: original.bands, policy: original.policy } });
     expect(inline.status, JSON.stringify(inline.body)).to.equal(200);
