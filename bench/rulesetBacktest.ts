@@ -53,7 +53,7 @@ async function main(): Promise<void> {
         const { risk, facts } = live.assessWithFacts(inputs[j % inputs.length]);
         const createdAt = new Date(start + Math.floor(((end - start) * j) / CHECKS));
         const r = decisionRecord({ checkId: `chk_b${j}`, orderId: `ord_b${j}`, createdAt: createdAt.toISOString(), risk, facts });
-        batch.push({ _id: r.checkId, orderId: r.orderId, createdAt, day: dayOf(createdAt), rulesetVersion: r.rulesetVersion, live: r.live, facts: r.facts });
+        batch.push({ _id: r.checkId, orderId: r.orderId, createdAt, day: dayOf(createdAt), rulesetVersion: r.rulesetVersion, live: r.live, facts: JSON.stringify(r.facts) });
       }
       await DecisionRecordModel.insertMany(batch, { ordered: false, lean: true });
     }
