@@ -77,7 +77,7 @@ export function ensureBuiltinStored(): Promise<void> {
     bands: builtin.bands,
     ...(builtin.policy ? { policy: builtin.policy } : {}),
     createdBy: BUILTIN_AUTHOR,
-    createdAt: new Date(0),
+    createdAt: new Date(`${builtin.version.slice(0, 10)}T00:00:00Z`),
   })
     .then(() => undefined)
     .catch((error) => {

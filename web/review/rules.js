@@ -224,10 +224,9 @@ function render() {
   const root = $('rules');
   root.textContent = '';
   if (view.error) return append(root, h('p', { className: 'field-error', role: 'alert' }, view.error));
-  append(
-    root,
+  append(root, [
     section('Versions', periodInputs(), versionsTable()),
     section('Differences', diffPanel()),
     section('Report', view.busy ? h('p', { className: 'muted' }, 'Working…') : reportPanel()),
-  );
+  ]);
 }
