@@ -16,6 +16,7 @@ import { checkStateFromRecord, storedBodyHash } from '../models/check';
 import type { Projection } from './readModel';
 import { pseudonym } from '../lib/crypto';
 import { recordDecisionFacts, type LiveRulesets } from '../app/rulesetStore';
+import { duplicateDocumentRule } from '../scoring/documentRules';
 
 const dimensions: VelocityDimension[] = ['card', 'email', 'device', 'ip', 'shippingAddress'];
 
@@ -69,6 +70,8 @@ export interface Decision {
    * with the version it used. Absent from decisions made before rulesets were data.
    */
   bands?: BandRange[];
+  /** That version's points for DUPLICATE_DOCUMENT (absent: it has no such rule, or the decision predates live rulesets). */
+  duplicateDocumentPoints?: number;
   /**
    * The order already has a check under another id: its workflow ended and its
    * history is gone (the namespace's retention), so this workflow was started
@@ -161,7 +164,14 @@ export function createScoringActivities(
         auditEvent(transitionAudit(check.checkId, check.timeline[0])),
         recordDecisionFacts(decisionRecord({ checkId: input.checkId, orderId: input.order.orderId, createdAt: input.at, risk, facts }), view.shadows),
       ]);
-      return { check, requested: risk.requested, webhooks: webhooksEnabled, bands: view.data.bands };
+      const duplicate = view.data.rules.find((r) => r.code === duplicateDocumentRule.code);
+      return {
+        check,
+        requested: risk.requested,
+        webhooks: webhooksEnabled,
+        bands: view.data.bands,
+        ...(duplicate ? { duplicateDocumentPoints: duplicate.points } : {}),
+      };
     },
   };
 }
