@@ -14,13 +14,14 @@ import { createEscalationActivities } from './escalation';
 import { createListActivities } from './lists';
 import { createOutcomeActivities } from './outcomes';
 import { documentVault } from '../documents/vault';
+import { liveRulesets } from '../app/rulesetStore';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
   // recordDecision is the decision activity's own write, not an activity of its own.
   const { recordDecision, ...readModel } = createReadModelActivities(config.tokenSecret, config.mail.outboxDir, documentVault(config));
   return {
-    ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), recordDecision),
+    ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), recordDecision, liveRulesets(config.rulesets.pollMs)),
     ...readModel,
     ...createWebhookActivities(config.webhook, present),
     ...createNotifyActivities(config),

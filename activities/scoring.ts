@@ -6,7 +6,7 @@
  * synchronous path of `POST /v1/checks`. Idempotent: the velocity record's `_id`
  * is the order id, counts exclude this order, writes are upserts or unique inserts.
  */
-import { assess } from '../scoring';
+import { decisionRecord, type BandRange } from '../scoring';
 import type { VelocityCounts, VelocityDimension } from '../scoring/types';
 import { DAY_MS, VELOCITY_CAP, windowCounts } from '../scoring/velocity';
 import type { Order } from '../domain/order';
@@ -18,6 +18,8 @@ import type { Projection } from './readModel';
 import { pseudonym } from '../lib/crypto';
 import { createListService } from '../app/lists';
 import { priorOutcomeCounts } from '../app/outcomes';
+import { recordDecisionFacts, type LiveRulesets } from '../app/rulesetStore';
+import { duplicateDocumentRule } from '../scoring/documentRules';
 
 const dimensions: VelocityDimension[] = ['card', 'email', 'device', 'ip', 'shippingAddress'];
 
@@ -66,6 +68,14 @@ export interface Decision {
   /** Whether this deployment delivers webhooks (recorded in history, so replays agree). */
   webhooks: boolean;
   /**
+   * The bands of the ruleset version that decided (`check.risk.rulesetVersion`), for
+   * later score changes (a duplicate document); recorded in history, so a replay bands
+   * with the version it used. Absent from decisions made before rulesets were data.
+   */
+  bands?: BandRange[];
+  /** That version's points for DUPLICATE_DOCUMENT (absent: it has no such rule, or the decision predates live rulesets). */
+  duplicateDocumentPoints?: number;
+  /**
    * The order already has a check under another id: its workflow ended and its
    * history is gone (the namespace's retention), so this workflow was started
    * anew. `check` is that existing check, nothing was scored or written, and
@@ -79,6 +89,7 @@ export function createScoringActivities(
   secret: Buffer,
   webhooksEnabled: boolean,
   record: (decision: Projection & { order: Order }) => Promise<void>,
+  rulesets: LiveRulesets,
 ) {
   function pseudonyms(order: Order): Partial<Record<VelocityDimension, string>> {
     const values = velocityValues(order);
@@ -158,8 +169,9 @@ export function createScoringActivities(
         if (recorded) await VelocityEventModel.deleteOne({ _id: input.order.orderId });
         return { check: checkStateFromRecord(existing), requested: [], webhooks: webhooksEnabled, existing: { bodyHash: storedBodyHash(existing), webhookSequence: existing.webhookSequence ?? undefined } };
       }
-      const velocity = await countVelocity(input.order.orderId, keys, at);
-      const risk = assess({
+      const [velocity, view] = await Promise.all([countVelocity(input.order.orderId, keys, at), rulesets.current()]);
+      // The live version decides; its facts (PII-free) are recorded for backtests, and each shadowed version scores them beside it.
+      const { risk, facts } = view.live.assessWithFacts({
         order: input.order,
         velocity,
         blocklistHits: [...listed.block, ...legacyBlocked],
@@ -178,8 +190,16 @@ export function createScoringActivities(
       await Promise.all([
         record({ check, order: input.order, bodyHash: input.bodyHash, retentionMs: input.retentionMs }),
         appendFirstAudit(transitionAudit(check.checkId, check.timeline[0])),
+        recordDecisionFacts(decisionRecord({ checkId: input.checkId, orderId: input.order.orderId, createdAt: input.at, risk, facts }), view.shadows),
       ]);
-      return { check, requested: risk.requested, webhooks: webhooksEnabled };
+      const duplicate = view.data.rules.find((r) => r.code === duplicateDocumentRule.code);
+      return {
+        check,
+        requested: risk.requested,
+        webhooks: webhooksEnabled,
+        bands: view.data.bands,
+        ...(duplicate ? { duplicateDocumentPoints: duplicate.points } : {}),
+      };
     },
   };
 }

@@ -8,6 +8,7 @@ import { verificationRouter, webRoot } from './routes/verification';
 import { reviewRouter } from './routes/review';
 import { listsRouter } from './routes/lists';
 import { outcomesRouter } from './routes/outcomes';
+import { rulesetsRouter } from './routes/rulesets';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
 
@@ -56,6 +57,7 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   app.use(verificationRouter(config, temporal));
   app.use(reviewRouter(config, temporal));
   app.use(listsRouter(config));
+  app.use(rulesetsRouter(config));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

@@ -8,6 +8,7 @@ import { queueQuerySchema } from '../app/reviewQueue';
 import { entryIdSchema, listEntrySchema, listQuerySchema, newEntrySchema } from './routes/lists';
 import { newOutcomeSchema, outcomeViewSchema } from './routes/outcomes';
 import { listNames } from '../domain/lists';
+import { rulesetPaths } from './openapiRulesets';
 
 const reason = z.object({ code: z.string(), points: z.number().int(), detail: z.string() });
 export const checkViewSchema = z.object({
@@ -145,6 +146,7 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
       '/v1/review/cases/{checkId}/audit': {
         get: { summary: 'The hash-chained audit trail and its verification', security: [{ reviewerJwt: [] }], responses: { '200': { description: '{ entries, verification }' }, ...errors(401, 404, 503) } },
       },
+      ...rulesetPaths(json, errors),
       '/healthz': { get: { summary: 'process alive', responses: { '200': { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Temporal and database reachable', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition' } } } },

@@ -71,6 +71,8 @@ const envSchema = z.object({
   ESCALATION_SLA: duration('24h'),
   RETENTION_SWEEP_INTERVAL: duration('1m'),
   CLAIM_LEASE: duration('15m'),
+  /** How often each API and worker process looks for a newly published ruleset (or a change of shadows). */
+  RULESET_POLL_INTERVAL: duration('2s'),
   /** How long an upload waits for its check's workflow to take it before answering 503 (the file is kept). */
   UPLOAD_CONFIRM_TIMEOUT: duration('15s'),
   WORKER_TASK_QUEUES: z.string().default('checks,documents'),
@@ -143,6 +145,8 @@ export interface Config {
   /** `retentionSweepIntervalMs`: how often the checks worker's Schedule purges checks whose retention is due. */
   worker: { taskQueues: string[]; healthPort?: number; retentionSweepIntervalMs: number };
   uploads: { confirmTimeoutMs: number };
+  /** `pollMs`: how soon a published ruleset (or a shadow started or ended) reaches this process. */
+  rulesets: { pollMs: number };
   logLevel: string;
   /** Which secrets are development defaults (the banner prints those). */
   devSecrets: { serviceApiKey?: string; reviewerJwtSecret?: string };
@@ -406,6 +410,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL,
     },
     uploads: { confirmTimeoutMs: e.UPLOAD_CONFIRM_TIMEOUT },
+    rulesets: { pollMs: e.RULESET_POLL_INTERVAL },
     logLevel: e.LOG_LEVEL,
     devSecrets: {
       serviceApiKey: e.SERVICE_API_KEYS ? undefined : serviceApiKeys[0],

@@ -37,6 +37,9 @@ export const permissionNames = [
   'claim.override',
   'lists.manage',
   'outcomes.record',
+  'rulesets.read',
+  'rulesets.write',
+  'rulesets.publish',
 ] as const;
 export type Permission = (typeof permissionNames)[number];
 
@@ -57,6 +60,9 @@ export const permissions: Readonly<Record<Permission, Role>> = {
   'claim.override': 'admin',
   'lists.manage': 'senior',
   'outcomes.record': 'senior',
+  'rulesets.read': 'senior',
+  'rulesets.write': 'senior',
+  'rulesets.publish': 'admin',
 };
 
 /** What each permission allows, for people (README, console, 403 messages). */
@@ -76,6 +82,9 @@ export const permissionDescriptions: Readonly<Record<Permission, string>> = {
   'claim.override': 'take over a claim held by someone else',
   'lists.manage': 'see and change the block and allow lists (also the service key)',
   'outcomes.record': "record an order's outcome: chargeback, confirmed fraud, legitimate, refund (also the service key)",
+  'rulesets.read': 'see rulesets, their fields, backtests, shadow reports and rule statistics',
+  'rulesets.write': 'save draft rulesets, start and end shadowing',
+  'rulesets.publish': 'publish a ruleset (make it live for new checks; an older one again: rollback)',
 };
 
 /** Whether `role` holds `permission`. Any string is accepted (a token's claim, a workflow message): only a known role is granted anything. */

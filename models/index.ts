@@ -12,10 +12,13 @@ import { KeyRecordModel } from './keyRecord';
 import { RetentionEntryModel } from './retention';
 import { ListEntryModel } from './listEntry';
 import { OutcomeMarkModel, OutcomeModel } from './outcome';
+import { DecisionRecordModel, RulesetModel, RulesetPublicationModel, RulesetShadowModel, ShadowResultModel } from './ruleset';
 
 export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel, ListEntryModel, OutcomeModel, OutcomeMarkModel };
+export { RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel };
 
-const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel, ListEntryModel, OutcomeModel, OutcomeMarkModel];
+const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel, ListEntryModel, OutcomeModel, OutcomeMarkModel,
+  RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel];
 
 /**
  * Connects and makes sure every collection and index exists (unique indexes are our concurrency

@@ -19,4 +19,9 @@ export const lookupFields: Record<string, string[]> = {
   lists: ['_id', 'list', 'key'],
   outcomes: ['_id', 'orderId'],
   outcomeMarks: ['_id', 'key'],
+  rulesets: ['_id', 'day'],
+  ruleset_publications: ['_id'],
+  ruleset_shadows: ['_id'],
+  decisions: ['_id', 'orderId', 'day', 'rulesetVersion'],
+  shadow_results: ['_id', 'version'],
 };

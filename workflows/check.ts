@@ -202,6 +202,8 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   let checkBodyHash: string | undefined = input.bodyHash;
   /** This workflow found the order's check already made (its first workflow is gone): it scored nothing. */
   let foundExisting = false;
+  /** The decision (its ruleset version's bands and duplicate-document points), once made. */
+  let decided: DecidedBy | undefined = undefined;
   const conflict = () => failure(failureTypes.orderConflict, `order ${order.orderId} was already submitted with a different body`);
   const refuseIf = (refusal: CheckRefusal | undefined) => {
     if (refusal) throw refused(refusal);
@@ -282,7 +284,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     } catch {
       result = { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
     }
-    apply({ type: 'document_processed', document, result, ...(result.duplicates.length > 0 ? { duplicateRule: duplicateRule() } : {}) });
+    apply({ type: 'document_processed', document, result, ...(result.duplicates.length > 0 ? { duplicateRule: duplicateRule(decided) } : {}) });
   }
 
   async function requestDocuments(requested: DocumentKind[], actor: Actor, reason: string): Promise<CheckState> {
@@ -310,6 +312,8 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   });
   webhooksEnabled = decision.webhooks;
   projectedVersion = decision.check.version;
+  // The version that decided, as the decision recorded it: a replay uses the version it used.
+  decided = decision;
   state = decision.check;
   if (decision.existing) {
     // The order's check exists and its first workflow is gone: this one answers with it (never a second
@@ -360,10 +364,15 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
  * Checks that met a duplicate before the rule was in the ruleset keep the 30 points
  * the workflow used to add by itself.
  */
-function duplicateRule(): DocumentRule {
+/** What the decision says of the ruleset version that decided (activities/scoring.ts `Decision`). */
+type DecidedBy = Pick<Awaited<ReturnType<CheckActivities['decide']>>, 'bands' | 'duplicateDocumentPoints'>;
+
+function duplicateRule(decided?: DecidedBy): DocumentRule {
   if (!wf.patched('duplicate-document-rule')) return { code: duplicateDocumentRule.code, points: 30, bands: ruleset.bands };
   const rule = ruleset.rules.find((r) => r.code === duplicateDocumentRule.code) ?? duplicateDocumentRule;
-  return { code: rule.code, points: rule.points, bands: ruleset.bands };
+  // The version that decided the check, as its decision recorded it (from history); decisions made
+  // before rulesets were live data carry neither and use the engine's own ruleset.
+  return { code: rule.code, points: decided?.duplicateDocumentPoints ?? rule.points, bands: decided?.bands ?? ruleset.bands };
 }
 
 type TimerKind = 'reminder' | 'upload_deadline' | 'review_sla' | 'escalation_sla';

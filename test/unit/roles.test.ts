@@ -52,6 +52,9 @@ describe('roles and permissions', () => {
     'claim.override': 'admin',
     'lists.manage': 'senior',
     'outcomes.record': 'senior',
+    'rulesets.read': 'senior',
+    'rulesets.write': 'senior',
+    'rulesets.publish': 'admin',
   };
 
   for (const [permission, min] of Object.entries(expected) as Array<[Permission, Role]>) {

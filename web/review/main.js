@@ -8,6 +8,7 @@
  *   viewer.js     the document viewer           decision.js  claim and decision
  *   audit.js      the audit trail               keyboard.js  shortcuts
  *   lists.js      the block and allow lists
+ *   rules.js      rulesets (rulesDiff.js: the diff between two versions)
  * and underneath: api.js (client), session.js (token, who I am, what I may do),
  * blobs.js (document bytes), router.js, state.js, clocks.js, format.js, labels.js, dom.js.
  */
@@ -21,6 +22,7 @@ import { onKeyDown } from './keyboard.js';
 import { openLists, resetLists } from './lists.js';
 import { focusQueueRow, loadFilters, loadQueue, renderQueue, resetQueue, setFilters } from './queue.js';
 import { caseHash, parseRoute } from './router.js';
+import { openRules } from './rules.js';
 import { beginSession, can, endSession, storedToken, tokenFromInput } from './session.js';
 import { QUEUE_REFRESH_MS, state } from './state.js';
 import { wireViewer } from './viewer.js';
@@ -39,11 +41,20 @@ function route() {
   const previous = state.lastRoute;
   state.lastRoute = r;
   $('nav-lists').hidden = !can('lists.manage');
+  $('nav-rules').hidden = !can('rulesets.read');
   $('lists-view').hidden = r.name !== 'lists';
+  $('rules-view').hidden = true;
   if (r.name === 'lists') {
     $('queue-view').hidden = true;
     $('case-view').hidden = true;
     openLists(r.list);
+    return;
+  }
+  if (r.name === 'rules' && can('rulesets.read')) {
+    $('queue-view').hidden = true;
+    $('case-view').hidden = true;
+    $('rules-view').hidden = false;
+    openRules();
     return;
   }
   if (r.name === 'case') {

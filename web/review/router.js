@@ -4,6 +4,7 @@
  *   #/cases/<checkId>           one case: order, risk, documents, timeline, claim, decision
  *   #/cases/<checkId>/audit     the case's audit trail and its hash-chain verification
  *   #/lists/block, #/lists/allow the block and allow lists (lists.js)
+ *   #/rules                     rulesets: versions, differences, backtests, shadows, publish
  * main.js shows the view a route names.
  */
 /* global location */
@@ -22,6 +23,7 @@ export function parseRoute() {
     }
     return { name: 'case', id, tab: m[2] ? 'audit' : 'case' };
   }
+  if (/^\/rules\/?$/.test(hash)) return { name: 'rules' };
   return { name: 'queue' };
 }
 
