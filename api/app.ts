@@ -6,6 +6,7 @@ import { checksRouter } from './routes/checks';
 import { opsRouter } from './routes/ops';
 import { verificationRouter, webRoot } from './routes/verification';
 import { reviewRouter } from './routes/review';
+import { reportsRouter } from './routes/reports';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
 import { configureAudit } from '../activities/audit';
@@ -54,6 +55,7 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   app.use(checksRouter(config, temporal));
   app.use(verificationRouter(config, temporal));
   app.use(reviewRouter(config, temporal));
+  app.use(reportsRouter(config, temporal));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

@@ -152,6 +152,8 @@ export const webhookEventTypes = {
   statusChanged: 'check.status_changed',
   /** An escalated case nobody decided within ESCALATION_SLA. */
   escalationOverdue: 'check.escalation_overdue',
+  /** A senior made a case file for a recipient (app/reports.ts); `data.report` says for whom. */
+  reportCreated: 'check.report_created',
 } as const;
 export type WebhookEventType = (typeof webhookEventTypes)[keyof typeof webhookEventTypes];
 

@@ -35,6 +35,10 @@ export const permissionNames = [
   'document.original',
   'audit.read',
   'claim.override',
+  'case.note',
+  'report.create',
+  'report.originals',
+  'privacy.requests',
 ] as const;
 export type Permission = (typeof permissionNames)[number];
 
@@ -53,6 +57,10 @@ export const permissions: Readonly<Record<Permission, Role>> = {
   'document.original': 'senior',
   'audit.read': 'reviewer',
   'claim.override': 'admin',
+  'case.note': 'reviewer',
+  'report.create': 'senior',
+  'report.originals': 'admin',
+  'privacy.requests': 'admin',
 };
 
 /** What each permission allows, for people (README, console, 403 messages). */
@@ -70,6 +78,10 @@ export const permissionDescriptions: Readonly<Record<Permission, string>> = {
   'document.original': 'view the original bytes of a document (audited)',
   'audit.read': "read a case's audit trail",
   'claim.override': 'take over a claim held by someone else',
+  'case.note': 'add an internal note to a case (audited; never shown to the customer)',
+  'report.create': 'make and download a case file for a payment processor, bank or authority (audited)',
+  'report.originals': "put documents' original bytes (with their metadata) in a case file",
+  'privacy.requests': "find, export and erase a person's data (data-subject requests; audited)",
 };
 
 export function can(role: Role, permission: Permission): boolean {

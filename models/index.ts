@@ -10,10 +10,13 @@ import { EmailModel } from './email';
 import { QueueEntryModel } from './queueEntry';
 import { KeyRecordModel } from './keyRecord';
 import { RetentionEntryModel } from './retention';
+import { ReportModel } from './report';
+import { NoteModel } from './note';
+import { PrivacyRequestModel } from './privacyRequest';
 
-export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel };
+export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel, ReportModel, NoteModel, PrivacyRequestModel };
 
-const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel];
+const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel, ReportModel, NoteModel, PrivacyRequestModel];
 
 /**
  * Connects and makes sure every collection and index exists (unique indexes are our concurrency

@@ -4,7 +4,7 @@
  * MongoDB gets ordinary indexes from the schemas in this folder.
  */
 export const lookupFields: Record<string, string[]> = {
-  checks: ['_id', 'orderId', 'status', 'assignee'],
+  checks: ['_id', 'orderId', 'status', 'assignee', 'links'],
   velocity: ['_id', 'card', 'email', 'device', 'ip', 'shippingAddress'],
   verifications: ['_id', 'checkId'],
   documents: ['_id', 'checkId', 'sha256', 'phashBands'],
@@ -16,4 +16,7 @@ export const lookupFields: Record<string, string[]> = {
   audit: ['_id', 'checkId'],
   blocklist: ['_id'],
   retention: ['_id', 'minute'],
+  reports: ['_id', 'checkId'],
+  notes: ['_id', 'checkId'],
+  privacyRequests: ['_id'],
 };

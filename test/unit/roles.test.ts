@@ -46,6 +46,10 @@ describe('roles and permissions', () => {
     'document.original': 'senior',
     'audit.read': 'reviewer',
     'claim.override': 'admin',
+    'case.note': 'reviewer',
+    'report.create': 'senior',
+    'report.originals': 'admin',
+    'privacy.requests': 'admin',
   };
 
   for (const [permission, min] of Object.entries(expected) as Array<[Permission, Role]>) {
