@@ -7,6 +7,7 @@ import { opsRouter } from './routes/ops';
 import { verificationRouter, webRoot } from './routes/verification';
 import { reviewRouter } from './routes/review';
 import { reportsRouter } from './routes/reports';
+import { privacyRouter } from './routes/privacy';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
 import { configureAudit } from '../activities/audit';
@@ -56,6 +57,7 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   app.use(verificationRouter(config, temporal));
   app.use(reviewRouter(config, temporal));
   app.use(reportsRouter(config, temporal));
+  app.use(privacyRouter(config));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

@@ -22,21 +22,20 @@ export function reportsRouter(config: Config, temporal: Client): Router {
   const deps = reportDeps(config, temporal);
   const auth = requireReviewer({ secret: config.reviewerJwtSecret, identityProvider: config.reviewerIdentityProvider }, 'reviewer');
   const me = (res: { locals: Record<string, unknown> }) => res.locals.reviewer as Reviewer;
-  const base = '/v1/review/cases/:checkId/reports';
 
-  router.post(base, auth, async (req, res) => {
+  router.post('/v1/review/cases/:checkId/reports', auth, async (req, res) => {
     const checkId = parse(checkIdSchema, req.params.checkId, 'check id');
     const body = parse(reportRequestSchema, req.body ?? {}, 'request body');
     res.status(201).json(await createReport(deps, checkId, body, me(res)));
   });
 
-  router.get(base, auth, async (req, res) => {
+  router.get('/v1/review/cases/:checkId/reports', auth, async (req, res) => {
     const checkId = parse(checkIdSchema, req.params.checkId, 'check id');
     res.setHeader('Cache-Control', 'no-store');
     res.json(await listReports(checkId, me(res), config.publicUrl));
   });
 
-  router.get(`${base}/:reportId/file`, auth, async (req, res) => {
+  router.get('/v1/review/cases/:checkId/reports/:reportId/file', auth, async (req, res) => {
     const checkId = parse(checkIdSchema, req.params.checkId, 'check id');
     const reportId = parse(reportIdSchema, req.params.reportId, 'report id');
     const file = await openReportFile(deps, checkId, reportId, me(res));
