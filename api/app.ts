@@ -8,6 +8,7 @@ import { verificationRouter, webRoot } from './routes/verification';
 import { reviewRouter } from './routes/review';
 import { reportsRouter } from './routes/reports';
 import { privacyRouter } from './routes/privacy';
+import { caseToolsRouter } from './routes/caseTools';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
 import { configureAudit } from '../activities/audit';
@@ -57,6 +58,7 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   app.use(verificationRouter(config, temporal));
   app.use(reviewRouter(config, temporal));
   app.use(reportsRouter(config, temporal));
+  app.use(caseToolsRouter(config));
   app.use(privacyRouter(config));
   app.use(unknownRoute);
   app.use(errorHandler);
