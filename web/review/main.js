@@ -19,6 +19,9 @@ import { $ } from './dom.js';
 import { onKeyDown } from './keyboard.js';
 import { focusQueueRow, loadFilters, loadQueue, renderQueue, resetQueue, setFilters } from './queue.js';
 import { caseHash, parseRoute } from './router.js';
+import { renderPrivacy, renderSearch, resetPages } from './pages.js';
+import { can } from './session.js';
+import { forgetTools } from './tools.js';
 import { beginSession, endSession, storedToken, tokenFromInput } from './session.js';
 import { QUEUE_REFRESH_MS, state } from './state.js';
 import { wireViewer } from './viewer.js';
@@ -27,6 +30,7 @@ function route() {
   const signedIn = Boolean(state.session);
   $('signin-view').hidden = signedIn;
   $('app').hidden = !signedIn;
+  $('top-nav').hidden = !signedIn;
   if (!signedIn) {
     document.title = 'Sign in – Review console';
     $('token').focus();
@@ -35,6 +39,18 @@ function route() {
   const r = parseRoute();
   const previous = state.lastRoute;
   state.lastRoute = r;
+  $('nav-privacy').hidden = !can('privacy.requests');
+  const page = r.name === 'search' || (r.name === 'privacy' && can('privacy.requests')) ? r.name : null;
+  $('search-view').hidden = page !== 'search';
+  $('privacy-view').hidden = page !== 'privacy';
+  if (page) {
+    $('queue-view').hidden = true;
+    $('case-view').hidden = true;
+    document.title = `${page === 'search' ? 'Search' : 'Privacy'} – Review console`;
+    if (page === 'search') renderSearch();
+    else renderPrivacy();
+    return;
+  }
   if (r.name === 'case') {
     $('queue-view').hidden = true;
     $('case-view').hidden = false;
@@ -97,6 +113,8 @@ async function signIn() {
 function signOut(message, { keepStored = false } = {}) {
   endSession({ keepStored });
   revokeBlobs();
+  forgetTools();
+  resetPages();
   resetQueue();
   resetCase(null);
   $('case').textContent = '';

@@ -3,6 +3,8 @@
  *   #/queue                     the queue, most urgent first
  *   #/cases/<checkId>           one case: order, risk, documents, timeline, claim, decision
  *   #/cases/<checkId>/audit     the case's audit trail and its hash-chain verification
+ *   #/search                    search by order id, check id, e-mail, card BIN + last 4
+ *   #/privacy                   data-subject requests (admins)
  * main.js shows the view a route names.
  */
 /* global location */
@@ -19,6 +21,7 @@ export function parseRoute() {
     }
     return { name: 'case', id, tab: m[2] ? 'audit' : 'case' };
   }
+  if (hash === '/search' || hash === '/privacy') return { name: hash.slice(1) };
   return { name: 'queue' };
 }
 
