@@ -184,7 +184,7 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
         get: {
           summary: 'Cases by order id, check id, e-mail (any case) or card BIN + last 4',
           security: [{ reviewerJwt: [] }],
-          parameters: ['orderId', 'checkId', 'email', 'bin', 'last4'].map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          parameters: Object.keys(searchQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
           responses: { '200': { description: '{ items, capped }' }, ...errors(400, 401) },
         },
       },
