@@ -9,6 +9,7 @@ import { reviewRouter } from './routes/review';
 import { reportsRouter } from './routes/reports';
 import { privacyRouter } from './routes/privacy';
 import { caseToolsRouter } from './routes/caseTools';
+import { documentDecisionsRouter } from './routes/documentDecisions';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
 import { configureAudit } from '../activities/audit';
@@ -59,6 +60,7 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   app.use(reviewRouter(config, temporal));
   app.use(reportsRouter(config, temporal));
   app.use(caseToolsRouter(config));
+  app.use(documentDecisionsRouter(config, temporal));
   app.use(privacyRouter(config));
   app.use(unknownRoute);
   app.use(errorHandler);

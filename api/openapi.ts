@@ -8,6 +8,7 @@ import { queueQuerySchema } from './queue';
 import { reportRequestSchema, reportViewSchema } from '../app/reports';
 import { erasureAnswerSchema, erasureRequestSchema, exportRequestSchema, subjectCheckSchema, subjectQuerySchema } from '../app/privacy';
 import { noteRequestSchema, searchQuerySchema } from '../app/caseTools';
+import { documentDecisionSchema } from '../app/documentDecisions';
 
 const reason = z.object({ code: z.string(), points: z.number().int(), detail: z.string() });
 export const checkViewSchema = z.object({
@@ -162,6 +163,14 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
           summary: 'The case file (application/zip): manifest.json (path, size, SHA-256 of each file), case.json, audit.json, documents/…; audited; 410 after the retention purge',
           security: [{ reviewerJwt: [] }],
           responses: { '200': { description: 'application/zip' }, ...errors(401, 403, 404, 410) },
+        },
+      },
+      '/v1/review/cases/{checkId}/documents/{documentId}/decision': {
+        post: {
+          summary: 'Reject one accepted document with a reason the customer sees, and ask for just that one again (a new round for its kind; the case needs the claim)',
+          security: [{ reviewerJwt: [] }],
+          requestBody: { required: true, content: json(documentDecisionSchema) },
+          responses: { '200': { description: '{ checkId, documentId, status, round }' }, ...errors(400, 401, 403, 404, 409, 503) },
         },
       },
       '/v1/review/cases/{checkId}/links': {

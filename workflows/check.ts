@@ -23,6 +23,7 @@ import {
   allRequestedAccepted,
   applyTransition,
   decisionProblem,
+  documentDecisionProblem,
   isFinal,
   MAX_VERIFICATION_ROUNDS,
   TransitionError,
@@ -30,6 +31,7 @@ import {
   webhookEventTypes,
   type Actor,
   type CheckState,
+  type DocumentRejection,
   type DocumentState,
   type Status,
   type WebhookEventType,
@@ -45,11 +47,13 @@ import {
   documentReceivedUpdate,
   duplicateSignal,
   failureTypes,
+  rejectDocumentUpdate,
   stateQuery,
   submitUpdate,
   type CancelRequest,
   type ClaimRequest,
   type DecisionRequest,
+  type DocumentDecisionRequest,
   type DocumentReceived,
 } from './messages';
 
@@ -351,6 +355,36 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     },
   );
 
+  // Since 2026-12: a reviewer rejects one document and asks for just that one again (a new round for its kind).
+  wf.setHandler(
+    rejectDocumentUpdate,
+    async (request: DocumentDecisionRequest) => {
+      if (!wf.patched('document-decisions')) throw failure(failureTypes.invalidState, 'this check does not take per-document decisions');
+      const actor: Actor = { type: 'reviewer', id: request.reviewerId, role: request.role };
+      const doc = state!.documents.find((d) => d.documentId === request.documentId)!;
+      const rejection: DocumentRejection = { documentId: doc.documentId, kind: doc.kind, reason: request.reason };
+      track(store.auditEvent({ checkId, at: now(), actor, action: 'document.rejected', detail: { documentId: doc.documentId, kind: doc.kind, reason: request.reason } }));
+      touch((s) => ({
+        ...s,
+        documents: s.documents.map((d) =>
+          d.documentId === doc.documentId ? { ...d, status: 'rejected', reason: request.reason, flags: unique([...d.flags, 'rejected_by_reviewer']) } : d,
+        ),
+      }));
+      await requestDocuments([doc.kind], actor, request.reason, { event: 'document_rejected', rejected: [rejection] });
+      return state!;
+    },
+    {
+      validator: (request: DocumentDecisionRequest) => {
+        if (!state) throw failure(failureTypes.invalidState, 'the check is being scored');
+        if (!request.reason?.trim()) throw failure(failureTypes.invalidRequest, 'a reason is required');
+        const why = busy();
+        if (why) throw failure(failureTypes.invalidState, why);
+        const problem = documentDecisionProblem(state, { ...request, now: Date.now() });
+        if (problem) throw failure(problem.code, problem.message);
+      },
+    },
+  );
+
   wf.setHandler(duplicateSignal, ({ documentId, match }) => {
     if (!state) return;
     const known = state.documents.find((d) => d.documentId === documentId);
@@ -406,7 +440,12 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     }
   }
 
-  async function requestDocuments(requested: DocumentKind[], actor: Actor, reason: string): Promise<void> {
+  async function requestDocuments(
+    requested: DocumentKind[],
+    actor: Actor,
+    reason: string,
+    why: { event: string; rejected: DocumentRejection[] } = { event: 'documents_requested', rejected: [] },
+  ): Promise<void> {
     const round = (state!.verification?.round ?? 0) + 1;
     const startedAt = now();
     const expiresAt = new Date(Date.now() + durations.uploadDeadlineMs).toISOString();
@@ -417,9 +456,9 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     } finally {
       if (reserving) applying = undefined;
     }
-    transition('awaiting_documents', 'documents_requested', actor, reason, (s) => ({
+    transition('awaiting_documents', why.event, actor, reason, (s) => ({
       ...s,
-      verification: { round, requested: unique(requested), startedAt, expiresAt, remindersSent: 0 },
+      verification: { round, requested: unique(requested), startedAt, expiresAt, remindersSent: 0, ...(why.rejected.length ? { rejected: why.rejected } : {}) },
     }));
     notify(0);
   }

@@ -123,6 +123,8 @@ export function verificationRouter(config: Config, temporal: Client): Router {
       requested: state.verification?.requested ?? [],
       expiresAt: state.verification?.expiresAt ?? null,
       round,
+      // Documents a reviewer turned down, so this round asks for them again: the customer is told why.
+      rejected: (state.verification?.round === round ? state.verification.rejected : undefined)?.map(({ kind, reason }) => ({ kind, reason })) ?? [],
       documents: state.documents
         .filter((d) => d.round === round)
         .map(({ documentId, kind, status, reason, uploadedAt }) => ({ documentId, kind, status, reason, uploadedAt })),

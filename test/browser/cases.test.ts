@@ -8,7 +8,8 @@ import { expect } from 'chai';
 import { unzipSync } from 'fflate';
 import type { Browser, Page } from 'playwright-core';
 import { getHarness, type Harness } from '../integration/harness';
-import { decide, inReview, waitForStatus } from '../integration/caseFixtures';
+import { call } from '../integration/client';
+import { decide, inReview, reviewedWithDocuments, waitForStatus } from '../integration/caseFixtures';
 import { launchBrowser, openPage, type TestPage } from './browser';
 
 const DESKTOP = { width: 1400, height: 900 };
@@ -95,6 +96,29 @@ describe('case tools in the console (browser)', function () {
     await page.locator('#privacy-find').click();
     await page.locator(`#privacy-results tr[data-check-id="${c.checkId}"]`).waitFor({ timeout: 15_000 });
     await tp.screenshot('cases-2-privacy');
+    expect(tp.allProblems()).to.deep.equal([]);
+  });
+
+  it('a reviewer rejects one document from the console; the upload page tells the customer why', async () => {
+    const reviewer = await h.token('rev_ui_doc', 'reviewer');
+    const c = await reviewedWithDocuments(h, reviewer);
+    const reason = 'the photo is cut off at the edge';
+    tp = await openPage(browser, DESKTOP);
+    const { page } = tp;
+    await signIn(page, reviewer);
+    await page.goto(`${h.baseUrl}/review#/cases/${c.checkId}`);
+    await page.locator('#claim').click();
+    await page.locator('#claim-holder').filter({ hasText: 'Claimed by you' }).waitFor({ timeout: 10_000 });
+    page.once('dialog', (dialog) => void dialog.accept(reason));
+    await page.locator(`[data-reject-document="${c.documentIds[0]}"]`).click();
+    await page.locator('#case-status[data-status="awaiting_documents"]').waitFor({ timeout: 20_000 });
+    expect(tp.allProblems()).to.deep.equal([]);
+
+    const check = (await call(h.baseUrl, 'GET', `/v1/checks/${c.orderId}`, { token: h.serviceKey })).body;
+    await page.goto(`${h.baseUrl}/verify/${check.verification.token}`);
+    await page.locator('#cards').filter({ hasText: 'Needed again' }).waitFor({ timeout: 15_000 });
+    expect(await page.locator('#cards').textContent()).to.include('The photo is cut off at the edge.');
+    await tp.screenshot('cases-3-upload-page-rejection');
     expect(tp.allProblems()).to.deep.equal([]);
   });
 });
