@@ -8,7 +8,7 @@
 import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import { z } from 'zod';
 import { isFinal } from '../domain/check';
-import { workflowIdFor } from '../lib/temporal';
+import { workflowIdFor } from '../workflows/names';
 import { CheckModel } from '../models';
 import { rejectDocumentUpdate } from '../workflows/messages';
 import { ApiError, notFound } from '../api/errors';

@@ -21,7 +21,8 @@ import { randomBytes } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { z } from 'zod';
-import { taskQueues } from '../config';
+import { taskQueues } from '../workflows/names';
+import { caseEventWorkflow } from '../workflows/caseEvent';
 import { fulfilmentOf, webhookEventTypes } from '../domain/check';
 import { can, type Permission } from '../domain/roles';
 import { appendAudit, auditTrail } from '../activities/audit';
@@ -190,7 +191,7 @@ export async function createReport(deps: ReportDeps, checkId: string, request: R
 async function announce(temporal: Client, check: ReturnType<typeof checkStateFromRecord>, view: ReportView): Promise<void> {
   const { note: _note, fileUrl: _url, ...report } = view; // the note is for the recipient, not the order pipeline
   try {
-    await temporal.workflow.start('caseEventWorkflow', {
+    await temporal.workflow.start(caseEventWorkflow, {
       workflowId: `case-event/${view.reportId}`,
       taskQueue: taskQueues.checks,
       args: [{ eventId: `${check.checkId}.report.${view.reportId}`, type: webhookEventTypes.reportCreated, createdAt: view.createdAt, check, extra: { report } }],
