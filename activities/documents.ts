@@ -5,6 +5,7 @@
  * bounded parser for PDFs), fingerprints it and looks for the same document on
  * other customers' checks. Idempotent: a processed document returns its result.
  */
+import { Context } from '@temporalio/activity';
 import type { Config } from '../config';
 import type { DocumentKind } from '../domain/order';
 import type { DocumentStatus, DuplicateMatch } from '../domain/check';
@@ -15,6 +16,14 @@ import { blobStore } from '../documents/storage';
 import { hammingDistance, phashBands, processImage } from '../documents/image';
 import { inspectPdf } from '../documents/pdf';
 import { isDocumentRejected } from '../documents/errors';
+
+/**
+ * How often a document activity tells Temporal it is alive (the workflow's heartbeat timeout is
+ * several of these: a dead documents worker is noticed in seconds, a busy one is not mistaken for dead).
+ * The work itself runs off the event loop (sharp's threads, pdf.js in a worker thread), so the
+ * timer keeps its beat while a document is processed.
+ */
+export const DOCUMENT_HEARTBEAT_MS = 2_000;
 
 /** Perceptual hashes this close are the same document photographed or re-encoded. */
 export const NEAR_DUPLICATE_DISTANCE = 6;
@@ -50,50 +59,61 @@ export function createDocumentActivities(config: Config) {
 
   return {
     async processDocument(input: { documentId: string; checkId: string; orderId: string; kind: DocumentKind }): Promise<ProcessResult> {
-      const doc = await DocumentModel.findById(input.documentId).lean();
-      if (!doc || !doc.dataKey || !doc.blobs?.original?.iv) return { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
-      const dataKey = unwrapDataKey(ring, doc.dataKey as WrappedKey);
-      const ciphertext = await store.get(`${doc._id}/original`);
-      if (!ciphertext) return { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
-      const original = await decryptBufferOffThread(dataKey, { iv: doc.blobs.original.iv, tag: doc.blobs.original.tag!, ciphertext }, `${doc._id}:original`);
-
-      let update: Record<string, unknown>;
-      let sha256: string;
-      let phash: string | undefined;
-      let status: ProcessResult['status'] = 'accepted';
-      let reason: string | null = null;
-      const flags: string[] = [];
+      const context = Context.current();
+      context.heartbeat();
+      const beat = setInterval(() => context.heartbeat(), DOCUMENT_HEARTBEAT_MS);
       try {
-        if (doc.contentType === 'application/pdf') {
-          const pdf = await inspectPdf(original);
-          sha256 = pdf.sha256;
-          update = { pages: pdf.pages };
-        } else {
-          const image = await processImage(original);
-          sha256 = image.sha256;
-          phash = image.phash;
-          const blobs: Record<string, unknown> = {};
-          for (const variant of ['preview', 'thumbnail'] as const) {
-            const sealed = encryptBuffer(dataKey, image[variant], `${doc._id}:${variant}`);
-            await store.put(`${doc._id}/${variant}`, sealed.ciphertext);
-            blobs[`blobs.${variant}`] = { iv: sealed.iv, tag: sealed.tag, size: sealed.ciphertext.length, contentType: 'image/jpeg' };
-          }
-          update = { ...blobs, width: image.width, height: image.height, quality: image.quality, phash, phashBands: phashBands(phash) };
-          if (image.rejection) {
-            status = 'rejected';
-            reason = image.rejection;
-            flags.push(image.rejection);
-          }
-        }
-      } catch (error) {
-        if (!isDocumentRejected(error)) throw error; // infrastructure: Temporal retries
-        await DocumentModel.updateOne({ _id: doc._id }, { $set: { status: 'rejected', reason: error.reason, processedAt: new Date() } });
-        return { status: 'rejected', reason: error.reason, flags: [error.reason], duplicates: [] };
+        return await processDocument(input);
+      } finally {
+        clearInterval(beat);
       }
-      const duplicates = await findDuplicates(doc._id, input.checkId, sha256, phash);
-      if (duplicates.length > 0) flags.push('duplicate');
-      await DocumentModel.updateOne({ _id: doc._id }, { $set: { ...update, sha256, status, reason, flags, processedAt: new Date() } });
-      return { status, reason, flags, duplicates };
     },
   };
+
+  async function processDocument(input: { documentId: string; checkId: string; orderId: string; kind: DocumentKind }): Promise<ProcessResult> {
+    const doc = await DocumentModel.findById(input.documentId).lean();
+    if (!doc || !doc.dataKey || !doc.blobs?.original?.iv) return { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
+    const dataKey = unwrapDataKey(ring, doc.dataKey as WrappedKey);
+    const ciphertext = await store.get(`${doc._id}/original`);
+    if (!ciphertext) return { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
+    const original = await decryptBufferOffThread(dataKey, { iv: doc.blobs.original.iv, tag: doc.blobs.original.tag!, ciphertext }, `${doc._id}:original`);
+
+    let update: Record<string, unknown>;
+    let sha256: string;
+    let phash: string | undefined;
+    let status: ProcessResult['status'] = 'accepted';
+    let reason: string | null = null;
+    const flags: string[] = [];
+    try {
+      if (doc.contentType === 'application/pdf') {
+        const pdf = await inspectPdf(original);
+        sha256 = pdf.sha256;
+        update = { pages: pdf.pages };
+      } else {
+        const image = await processImage(original);
+        sha256 = image.sha256;
+        phash = image.phash;
+        const blobs: Record<string, unknown> = {};
+        for (const variant of ['preview', 'thumbnail'] as const) {
+          const sealed = encryptBuffer(dataKey, image[variant], `${doc._id}:${variant}`);
+          await store.put(`${doc._id}/${variant}`, sealed.ciphertext);
+          blobs[`blobs.${variant}`] = { iv: sealed.iv, tag: sealed.tag, size: sealed.ciphertext.length, contentType: 'image/jpeg' };
+        }
+        update = { ...blobs, width: image.width, height: image.height, quality: image.quality, phash, phashBands: phashBands(phash) };
+        if (image.rejection) {
+          status = 'rejected';
+          reason = image.rejection;
+          flags.push(image.rejection);
+        }
+      }
+    } catch (error) {
+      if (!isDocumentRejected(error)) throw error; // infrastructure: Temporal retries
+      await DocumentModel.updateOne({ _id: doc._id }, { $set: { status: 'rejected', reason: error.reason, processedAt: new Date() } });
+      return { status: 'rejected', reason: error.reason, flags: [error.reason], duplicates: [] };
+    }
+    const duplicates = await findDuplicates(doc._id, input.checkId, sha256, phash);
+    if (duplicates.length > 0) flags.push('duplicate');
+    await DocumentModel.updateOne({ _id: doc._id }, { $set: { ...update, sha256, status, reason, flags, processedAt: new Date() } });
+    return { status, reason, flags, duplicates };
+  }
 }

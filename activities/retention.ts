@@ -83,14 +83,21 @@ export function createRetentionActivities(options: { purgeCheck: Purge; defaultR
     const now = Date.now();
     const current = minuteOf(now);
     const minutes = Array.from({ length: LOOKBACK_MINUTES + 1 }, (_, i) => current - LOOKBACK_MINUTES + i);
-    const found = await eachLimited(minutes, 8, (minute) =>
-      RetentionEntryModel.find({ minute }, { orderId: 1, dueAt: 1 }).limit(SWEEP_BATCH).lean(),
-    );
+    // Heartbeats as it reads and purges (workflows/retention.ts: a lost sweep is noticed in seconds).
+    const alive = () => Context.current().heartbeat();
+    const found = await eachLimited(minutes, 8, async (minute) => {
+      const entries = await RetentionEntryModel.find({ minute }, { orderId: 1, dueAt: 1 }).limit(SWEEP_BATCH).lean();
+      alive();
+      return entries;
+    });
     const due = found
       .flat()
       .filter((e) => e.dueAt.getTime() <= now)
       .slice(0, SWEEP_BATCH);
-    await eachLimited(due, PURGE_CONCURRENCY, (e) => purgeDue({ checkId: e._id, orderId: e.orderId }));
+    await eachLimited(due, PURGE_CONCURRENCY, async (e) => {
+      await purgeDue({ checkId: e._id, orderId: e.orderId });
+      alive();
+    });
     if (due.length > 0) logger.info({ purged: due.length }, 'retention sweep purged checks');
     return { purged: due.length, more: due.length === SWEEP_BATCH || found.some((entries) => entries.length === SWEEP_BATCH) };
   }

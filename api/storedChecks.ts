@@ -17,15 +17,31 @@ export function isNotFound(error: unknown): boolean {
   return isGrpcServiceError(error) && error.code === 5; // NOT_FOUND
 }
 
-/** The check of an order: stored when final, live while open; undefined for an unknown order. */
-export async function currentCheck(temporal: Client, orderId: string): Promise<CheckState | undefined> {
+/**
+ * How long a live read waits for the check's workflow. A query is answered by a checks worker
+ * from its cache in milliseconds; with no checks worker running, Temporal would hold it for
+ * tens of seconds.
+ */
+export const LIVE_READ_TIMEOUT_MS = 10_000;
+
+/** The check's workflow did not answer (no checks worker running, Temporal out of reach): try again shortly. */
+export class CheckUnavailable extends Error {
+  override readonly name = 'CheckUnavailable';
+}
+
+/**
+ * The check of an order: stored when final, live while open; undefined for an unknown order.
+ * When the workflow cannot answer, an open check is read from the read model — unless `live`
+ * is asked (the caller is about to act on it: an upload), which throws CheckUnavailable.
+ */
+export async function currentCheck(temporal: Client, orderId: string, { live = false } = {}): Promise<CheckState | undefined> {
   const record = await CheckModel.findOne({ orderId }).lean();
   if (record && isFinal(record.status)) return checkStateFromRecord(record);
   try {
-    return await temporal.workflow.getHandle(workflowIdFor(orderId)).query(stateQuery);
+    return await temporal.withDeadline(Date.now() + LIVE_READ_TIMEOUT_MS, () => temporal.workflow.getHandle(workflowIdFor(orderId)).query(stateQuery));
   } catch (error) {
-    if (record) return checkStateFromRecord(record);
-    if (isNotFound(error)) return undefined;
-    throw error;
+    if (isNotFound(error)) return record ? checkStateFromRecord(record) : undefined;
+    if (record && !live) return checkStateFromRecord(record);
+    throw new CheckUnavailable(`the check of order ${orderId} did not answer: ${(error as Error).message}`, { cause: error });
   }
 }

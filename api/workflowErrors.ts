@@ -20,11 +20,25 @@ const answers: Record<string, [number, string]> = {
 const temporaryGrpcCodes = new Set([4, 8, 14]);
 const RETRY_AFTER_SECONDS = 5;
 
-/** Temporal could not be reached, was overloaded, or the Update call ran out of time (the Update itself may still happen). */
+/** gRPC FAILED_PRECONDITION: Temporal refuses an Update while the workflow's last workflow task failed. */
+const FAILED_PRECONDITION = 9;
+/**
+ * The workflow cannot take messages until one of its workflow tasks succeeds (a worker that
+ * cannot run it yet: a deployment in progress, a key it cannot read, a bug being fixed); the
+ * request itself is fine and the same one will succeed later. Temporal says so only in the message.
+ */
+const WORKFLOW_TASK_FAILING = /workflow task in failed state/i;
+
+/**
+ * Temporal could not be reached, was overloaded, the Update call ran out of time (the Update
+ * itself may still happen), or the workflow's task is failing for now.
+ */
 function isTemporarilyUnavailable(error: unknown): boolean {
   for (let cause = error, depth = 0; cause instanceof Error && depth < 5; cause = (cause as { cause?: unknown }).cause, depth++) {
     if (cause instanceof WorkflowUpdateRPCTimeoutOrCancelledError) return true;
     if (isGrpcServiceError(cause) && temporaryGrpcCodes.has(cause.code)) return true;
+    if (isGrpcServiceError(cause) && cause.code === FAILED_PRECONDITION && WORKFLOW_TASK_FAILING.test(cause.details ?? cause.message)) return true;
+    if (WORKFLOW_TASK_FAILING.test(cause.message)) return true;
   }
   return false;
 }

@@ -5,7 +5,7 @@
  */
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
 import type { Config } from '../config';
-import type { Workflow } from '@temporalio/common';
+import type { Duration, Workflow } from '@temporalio/common';
 import { taskQueues } from '../workflows/names';
 import { retentionDailyPassWorkflow, retentionSweepWorkflow } from '../workflows/retention';
 
@@ -21,23 +21,26 @@ interface Plan {
 }
 
 export function retentionPlans(config: Config): Plan[] {
-  const start = (workflowType: Workflow, workflowId: string): ScheduleOptionsAction => ({
+  // A run is ended after `runsFor` whatever holds it: the Schedule skips a run while the previous one
+  // is open, so a run that cannot finish must not stop every later one.
+  const start = (workflowType: Workflow, workflowId: string, runsFor: Duration): ScheduleOptionsAction => ({
     type: 'startWorkflow',
     workflowType,
     workflowId,
     taskQueue: taskQueues.checks,
     args: [],
+    workflowExecutionTimeout: runsFor,
   });
   return [
     {
       scheduleId: retentionSchedules.sweep,
       spec: { intervals: [{ every: config.worker.retentionSweepIntervalMs }] },
-      action: start(retentionSweepWorkflow, 'retention-sweep'),
+      action: start(retentionSweepWorkflow, 'retention-sweep', '30m'),
     },
     {
       scheduleId: retentionSchedules.daily,
       spec: { intervals: [{ every: '1 day' }] },
-      action: start(retentionDailyPassWorkflow, 'retention-daily-pass'),
+      action: start(retentionDailyPassWorkflow, 'retention-daily-pass', '23h'),
     },
   ];
 }

@@ -78,10 +78,16 @@ const delivery = wf.proxyActivities<CheckActivities>({
   retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '10m' },
 });
 
-/** Image and PDF work runs on its own task queue, so it scales apart and never slows decisions. */
+/**
+ * Image and PDF work runs on its own task queue, so it scales apart and never slows decisions.
+ * The activity heartbeats (activities/documents.ts): a documents worker that dies mid-document
+ * is noticed within the heartbeat timeout and the document goes to another, not after 2 minutes.
+ * (Activity options are not part of replay: histories recorded before replay unchanged.)
+ */
 const documentsQueue = wf.proxyActivities<CheckActivities>({
   taskQueue: taskQueues.documents,
   startToCloseTimeout: '2m',
+  heartbeatTimeout: '20s',
   retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10 },
 });
 

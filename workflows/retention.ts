@@ -10,8 +10,15 @@ import type { CheckActivities } from '../activities';
 /** How many sweep batches one run takes at most (a run after an outage catches up over a few runs). */
 const MAX_SWEEP_BATCHES = 25;
 
+/**
+ * A sweep batch heartbeats as it goes: a worker killed in the middle of one is noticed within
+ * the heartbeat timeout and the batch runs again elsewhere. (Without it, the lost batch held
+ * its run open until the start-to-close timeout, and the Schedule, which skips a run while the
+ * previous one is open, purged nothing for that long.)
+ */
 const sweep = wf.proxyActivities<CheckActivities>({
-  startToCloseTimeout: '5m',
+  startToCloseTimeout: '2m',
+  heartbeatTimeout: '10s',
   retry: { initialInterval: '1s', maximumInterval: '30s', maximumAttempts: 5 },
 });
 

@@ -12,7 +12,7 @@ import { taskQueues, workflowIdFor } from '../../workflows/names';
 import { CheckModel } from '../../models';
 import { checkStateFromRecord, storedBodyHash } from '../../models/check';
 import { cancelUpdate, submitUpdate } from '../../workflows/messages';
-import { currentCheck, isNotFound } from '../storedChecks';
+import { CheckUnavailable, currentCheck, isNotFound } from '../storedChecks';
 import { fromWorkflowRefusal } from '../workflowErrors';
 import { checkWorkflow, type CheckWorkflowInput } from '../../workflows/check';
 import { ApiError, invalidRequest, notFound } from '../errors';
@@ -75,7 +75,11 @@ export function checksRouter(config: Config, temporal: Client): Router {
 
   router.get('/v1/checks/:orderId', async (req, res) => {
     const orderId = parseOrderId(req.params.orderId);
-    const state = await currentCheck(temporal, orderId);
+    const state = await currentCheck(temporal, orderId).catch((error: unknown) => {
+      // Not in the read model yet and its workflow cannot answer now: retry, not a 500.
+      if (error instanceof CheckUnavailable) throw new ApiError(503, 'temporarily_unavailable', 'the check cannot be read right now; retry shortly', { retryAfterSeconds: 5 });
+      throw error;
+    });
     if (!state) throw notFound(`check for order ${orderId}`);
     res.json(presentCheck(state, present, true));
   });

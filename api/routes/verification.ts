@@ -102,10 +102,23 @@ export function verificationRouter(config: Config, temporal: Client): Router {
     return { checkId: record.checkId, orderId: record.orderId, round: record.round };
   }
 
-  /** The check of a known token, from its workflow: still the current round (and, if asked, still waiting). */
+  /**
+   * The check of a known token, from its workflow: still the current round (and, if asked, still
+   * waiting). A check that cannot answer now is a 503 to retry, never a 404: the link is known.
+   * An upload needs the workflow's own answer (the read model may be behind, and the workflow
+   * must take the file); the page may show the read model meanwhile.
+   */
   async function checkOf(record: TokenRecord, { mustBeWaiting }: { mustBeWaiting: boolean }): Promise<TokenContext> {
     // Stored once final (its workflow may have completed), live while open.
-    const state = await currentCheck(temporal, record.orderId).catch(() => undefined);
+    let state: CheckState | undefined;
+    try {
+      state = await currentCheck(temporal, record.orderId, { live: mustBeWaiting });
+    } catch (error) {
+      logger.warn({ err: { message: (error as Error).message }, checkId: record.checkId }, 'the check of a verification link did not answer');
+      throw new ApiError(503, 'temporarily_unavailable', 'we cannot reach your order right now; please try again shortly', {
+        retryAfterSeconds: UNCONFIRMED_RETRY_AFTER_SECONDS,
+      });
+    }
     if (!state) throw gone();
     // A newer round replaces this link.
     if (state.verification && state.verification.round !== record.round) throw gone();
@@ -189,13 +202,19 @@ export function verificationRouter(config: Config, temporal: Client): Router {
     return contentType;
   }
 
-  /** Encrypts and stores the file and its record under a new id; on failure nothing of it is left. */
+  /**
+   * Encrypts the file and stores its record, then its bytes, under a new id; on failure nothing
+   * of it is left. The record comes first because it is how anything finds the bytes: the purge
+   * at retention deletes a check's blobs through its records. Stopped between the two (a killed
+   * process, a database that stops answering), what is left is a record without bytes — found
+   * and purged with its check, never handed to the workflow — and never bytes that nothing
+   * names (which no purge would ever find, in any blob store, without listing it all).
+   */
   async function store(context: TokenContext, kind: DocumentKind, file: Express.Multer.File, contentType: string): Promise<string> {
     const documentId = `doc_${randomBytes(12).toString('base64url')}`;
     const { dataKey, wrapped } = newDataKey(ring);
     const sealed = encryptBuffer(dataKey, file.buffer, `${documentId}:original`);
     try {
-      await blobs.put(`${documentId}/original`, sealed.ciphertext);
       await DocumentModel.create({
         _id: documentId,
         checkId: context.checkId,
@@ -209,6 +228,7 @@ export function verificationRouter(config: Config, temporal: Client): Router {
         blobs: { original: { iv: sealed.iv, tag: sealed.tag, size: sealed.ciphertext.length, contentType } },
         uploadedAt: new Date(),
       });
+      await blobs.put(`${documentId}/original`, sealed.ciphertext);
     } catch (error) {
       // The workflow has not seen this id: nothing of it may stay.
       await discard(documentId);
@@ -250,8 +270,14 @@ export function verificationRouter(config: Config, temporal: Client): Router {
     return taken;
   }
 
+  /** Deletes a document the workflow does not hold: its bytes, then its record (kept if the bytes could not be deleted, so the purge finds them). */
   async function discard(documentId: string): Promise<void> {
-    await Promise.allSettled([blobs.deleteDocument(documentId), DocumentModel.deleteOne({ _id: documentId })]);
+    try {
+      await blobs.deleteDocument(documentId);
+      await DocumentModel.deleteOne({ _id: documentId });
+    } catch (error) {
+      logger.warn({ err: { message: (error as Error).message }, documentId }, 'discarding an upload failed; its check’s purge deletes it');
+    }
   }
 
   router.get('/verify/:token', (_req, res) => {

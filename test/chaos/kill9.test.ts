@@ -24,6 +24,8 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { existsSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { call, type Reply } from '../integration/client';
 import { eventually, startHarness, type Harness } from '../integration/harness';
 import { cleanOrder, reviewOrder, suspiciousOrder } from '../fixtures/orders';
@@ -354,9 +356,14 @@ describe('kill -9 of each process in turn, with checks in flight in every state 
       }
     });
 
-    // Blobs without a document record: an upload cut off between storing and recording.
-    const files = await db.collection('documents.files').find({}, { projection: { filename: 1 } }).toArray();
+    // Blobs without a document record: an upload cut off between storing and recording (the blob
+    // store is files under BLOB_DIR, DATA_DIR/blobs here; older documents are in GridFS).
     const owners = new Set((await db.collection('documents').find({}, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)));
+    const blobDir = path.join(h.dataDir, 'blobs');
+    for (const documentId of existsSync(blobDir) ? readdirSync(blobDir) : []) {
+      if (!owners.has(documentId)) problems.push(`half-written upload: blobs of ${documentId} without a document record`);
+    }
+    const files = await db.collection('documents.files').find({}, { projection: { filename: 1 } }).toArray();
     for (const f of files) {
       const documentId = String(f.filename).split('/')[0];
       if (!owners.has(documentId)) problems.push(`half-written upload: blob ${f.filename} without a document record`);

@@ -5,6 +5,7 @@
  */
 import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
@@ -158,5 +159,56 @@ describe('document blobs (integration)', function () {
     } finally {
       await api.service.stop();
     }
+  });
+
+  it('an API killed while the database hangs mid-upload leaves no stored bytes without a document record', async () => {
+    const api = await h.startApi({});
+    const { token } = await newCheck(api.baseUrl);
+    const before = new Set(existsSync(blobDir) ? readdirSync(blobDir) : []);
+    const newBlobs = () => (existsSync(blobDir) ? readdirSync(blobDir) : []).filter((d) => !before.has(d));
+    // A multipart upload sent in two parts: the link is looked up (database reads) on the first,
+    // the file is stored on the second, while the database does not answer (its process stopped).
+    const boundary = `----blob${randomBytes(6).toString('hex')}`;
+    const head = Buffer.from(
+      `--${boundary}\r\nContent-Disposition: form-data; name="kind"\r\n\r\nidentity\r\n` +
+        `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="id.jpg"\r\nContent-Type: image/jpeg\r\n\r\n`,
+    );
+    const photo = Buffer.concat([await documentJpeg(), randomBytes(64)]);
+    const tail = Buffer.concat([photo, Buffer.from(`\r\n--${boundary}--\r\n`)]);
+    const { port } = new URL(api.baseUrl);
+    const req = http.request({
+      host: '127.0.0.1',
+      port,
+      method: 'POST',
+      path: `/v1/verification/${token}/documents`,
+      headers: { 'content-type': `multipart/form-data; boundary=${boundary}`, 'content-length': head.length + tail.length },
+    });
+    let answered: number | undefined;
+    req.on('response', (res) => {
+      answered = res.statusCode;
+      res.resume();
+    });
+    req.on('error', () => undefined); // the API is killed below: no answer is expected
+    req.write(head);
+    await new Promise((r) => setTimeout(r, 2_000)); // the lookups are done; the route waits for the body
+    // The database stops answering (its process stopped), the file is stored meanwhile, and then the
+    // API and the database are killed: whatever the API had not yet recorded is never recorded.
+    const ferretdb = h.stack.servers.ferretdb!;
+    process.kill(ferretdb.pid!, 'SIGSTOP');
+    try {
+      req.end(tail);
+      // Long enough to store the bytes (if they come first) and to hang on the record.
+      await eventually(() => (newBlobs().length > 0 ? true : undefined), 5_000, 'stored bytes').catch(() => undefined);
+      await api.service.stop('SIGKILL');
+    } finally {
+      await ferretdb.kill('SIGKILL'); // a stopped process takes SIGKILL; what it had not answered is lost
+      await ferretdb.restart();
+    }
+    expect(answered, 'the upload was cut off by the crash, not answered').to.equal(undefined);
+    const orphans: string[] = [];
+    for (const documentId of newBlobs()) {
+      if (!(await db.collection('documents').findOne({ _id: documentId as never }))) orphans.push(documentId);
+    }
+    expect(orphans, 'stored bytes without a document record (nothing would ever find or delete them)').to.deep.equal([]);
   });
 });

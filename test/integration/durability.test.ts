@@ -1,6 +1,7 @@
 /** Timers and crashes: the upload deadline expires a check; a killed worker loses and doubles nothing. */
 import { expect } from 'chai';
 import mongoose from 'mongoose';
+import { Client, Connection } from '@temporalio/client';
 import { call } from './client';
 import { eventually, getHarness, type Harness } from './harness';
 import { suspiciousOrder } from '../fixtures/orders';
@@ -100,5 +101,33 @@ describe('durability (integration)', function () {
       expect(new Set(hooks.map((e) => e.data.checkId)).size).to.equal(1);
     }
     await api.service.stop();
+  });
+
+  it('answers 503 with Retry-After, not 500, while the order’s workflow task keeps failing (FAILED_PRECONDITION)', async () => {
+    // A check workflow whose every workflow task fails (its input is not a check's): Temporal refuses
+    // Updates to it with FAILED_PRECONDITION "Workflow Task in failed state" until a task succeeds.
+    const connection = await Connection.connect({ address: h.stack.temporalAddress });
+    const order = suspiciousOrder();
+    try {
+      const temporal = new Client({ connection });
+      const broken = await temporal.workflow.start('checkWorkflow', { workflowId: `fraud-check/${order.orderId}`, taskQueue: 'checks', args: [] });
+      // Temporal fails Updates fast once the workflow task has failed a few attempts in a row.
+      await eventually(async () => {
+        const attempt = (await broken.describe()).raw.pendingWorkflowTask?.attempt ?? 0;
+        return attempt >= 3 ? true : undefined;
+      }, 90_000, 'a workflow task that keeps failing');
+      const started = Date.now();
+      const res = await call(h.baseUrl, 'POST', '/v1/checks', { token: h.serviceKey, json: order });
+      expect(res.status, JSON.stringify(res.body)).to.equal(503);
+      expect(res.body.error.code).to.equal('temporarily_unavailable');
+      expect(res.body.error.details?.retryAfterSeconds).to.be.a('number').within(1, 600);
+      expect(res.headers.get('retry-after')).to.equal(String(res.body.error.details.retryAfterSeconds));
+      expect(JSON.stringify(res.body)).not.to.match(/at .+\.ts:\d+/); // no stack trace
+      // At once: not after the 15 s a decision may take (Temporal refuses the Update, it does not wait).
+      expect(Date.now() - started, 'answered at once').to.be.below(10_000);
+      await broken.terminate('test: a workflow whose tasks fail');
+    } finally {
+      await connection.close();
+    }
   });
 });

@@ -150,6 +150,32 @@ describe('the end of a check (integration)', function () {
     await api.service.stop();
   });
 
+  it('a checks worker killed in the middle of a sweep holds no later sweep back: a check due afterwards is purged within seconds', async function () {
+    this.timeout(300_000); // catching a sweep, a worker restart and an API start: minutes on a loaded machine
+    // Catch a sweep while its activity runs on the worker, and kill that worker (kill -9: no goodbye to Temporal).
+    const sweepSchedule = temporal.schedule.getHandle('retention-sweep');
+    const caught = await eventually(async () => {
+      const running = (await sweepSchedule.describe()).info.runningActions;
+      for (const { workflow } of running) {
+        const run = await temporal.workflow.getHandle(workflow.workflowId, workflow.firstExecutionRunId).describe();
+        if ((run.raw.pendingActivities ?? []).some((a) => Number(a.state) === 2 /* STARTED */)) return workflow.workflowId;
+      }
+      return undefined;
+    }, 60_000, 'a sweep activity running on the worker');
+    await h.worker.stop('SIGKILL');
+    await h.restartWorker();
+    const api = await h.startApi({ RETENTION_PERIOD: '4s' });
+    const order = suspiciousOrder();
+    const created = await submit(order, api.baseUrl);
+    expect((await cancel(order.orderId, api.baseUrl)).status).to.equal(200);
+    const purged = await eventually(async () => {
+      const doc = await record(created.body.checkId);
+      return doc?.purgedAt ? doc : undefined;
+    }, 45_000, `purge by a sweep after the worker running ${caught} was killed`);
+    expect(purged.purgedAt.getTime() - purged.finalAt.getTime()).to.be.within(4_000, 30_000);
+    await api.service.stop();
+  });
+
   it('the daily pass purges a final check the sweep does not know, whose workflow was terminated', async () => {
     const api = await h.startApi({ RETENTION_PERIOD: '3s' });
     const order = suspiciousOrder();

@@ -6,6 +6,8 @@
  * APIs: exactly one winner, every loser a 409, and afterwards one consistent
  * story in the workflow, the reviewer's view, the read model and the webhooks.
  */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { call, type Reply } from './client';
@@ -94,21 +96,31 @@ describe('races across processes: 2 APIs, 2 checks workers, 1 documents worker (
     expect(record._id).to.equal(live.checkId);
   };
 
-  /** Webhooks: one event id per transition, and a redelivered id always carries the same content. */
+  /**
+   * Webhooks: one event id per transition, a redelivered id always carries the same content and
+   * sequence, and the event with the highest sequence tells the check's status. Deliveries are
+   * at least once and may arrive out of order (two transitions in quick succession, such as a
+   * cancel that waited for request_documents, are delivered side by side): the receiver orders
+   * by `sequence`, not by arrival.
+   */
   const webhooksAgree = async (orderId: string) => {
     const live = await check(orderId);
     const events = await eventually(() => {
       const e = h.webhooks.forOrder(orderId);
       return new Set(e.map((x) => x.id)).size >= live.timeline.length ? e : undefined;
     }, 30_000, `webhooks of ${orderId}`);
-    const byId = new Map<string, string>();
+    const byId = new Map<string, { content: string; sequence: number | undefined }>();
     for (const e of events) {
       const content = JSON.stringify(e.data);
-      expect(byId.get(e.id) ?? content, `event ${e.id} delivered twice with different content`).to.equal(content);
-      byId.set(e.id, content);
+      const first = byId.get(e.id) ?? { content, sequence: e.sequence };
+      expect(first.content, `event ${e.id} delivered twice with different content`).to.equal(content);
+      expect(first.sequence, `event ${e.id} delivered twice with different sequences`).to.equal(e.sequence);
+      byId.set(e.id, first);
     }
     expect(byId.size).to.equal(live.timeline.length);
-    expect(JSON.parse([...byId.values()].at(-1)!).status).to.equal(live.status);
+    const inOrder = [...byId.values()].sort((a, b) => a.sequence! - b.sequence!);
+    expect(inOrder.map((e) => e.sequence), 'one sequence number per event, from 1').to.deep.equal(inOrder.map((_, i) => i + 1));
+    expect(JSON.parse(inOrder.at(-1)!.content).status, `the last event by sequence, of ${inOrder.length}`).to.equal(live.status);
   };
 
   const statuses = (replies: Reply[]) => replies.map((r) => r.status).sort();
@@ -216,8 +228,12 @@ describe('races across processes: 2 APIs, 2 checks workers, 1 documents worker (
       expect(documents.map((d) => d.status), story).to.deep.equal(landed.map(() => 'accepted'));
       const checkId = created.body.checkId as string;
       expect(await db.collection('documents').countDocuments({ checkId }), `document records: ${story}`).to.equal(landed.length);
-      const originals = await db.collection('documents.files').countDocuments({ filename: { $in: landed.map((id) => `${id}/original`) } });
-      expect(originals, `stored originals: ${story}`).to.equal(landed.length);
+      // One record per landed upload (a refused or duplicate copy is deleted), and its bytes in the
+      // blob store (files under BLOB_DIR here).
+      const records = (await db.collection('documents').find({ checkId }, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id));
+      expect(records.sort(), `document records: ${story}`).to.deep.equal([...landed].sort());
+      const originals = landed.filter((id) => existsSync(path.join(h.dataDir, 'blobs', id, 'original')));
+      expect(originals, `stored originals: ${story}`).to.have.length(landed.length);
     });
   });
 

@@ -5,13 +5,15 @@
  */
 import { expect } from 'chai';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import mongoose from 'mongoose';
+import { Client, Connection } from '@temporalio/client';
 import sharp from 'sharp';
 import { call, type Reply } from './client';
 import { eventually, getHarness, type Harness } from './harness';
 import { suspiciousOrder } from '../fixtures/orders';
-import { documentJpeg, tinyJpeg } from '../fixtures/images';
+import { documentJpeg, largeJpeg, tinyJpeg } from '../fixtures/images';
 import { UPLOAD_MEMORY_BUDGET_BYTES } from '../../api/routes/verification';
 
 type Api = Awaited<ReturnType<Harness['startApi']>>;
@@ -61,9 +63,10 @@ describe('uploads: limits, memory, retries (integration)', function () {
   };
 
   const newCheck = async (api: Api) => {
-    const res = await call(api.baseUrl, 'POST', '/v1/checks', { token: h.serviceKey, json: suspiciousOrder() });
+    const order = suspiciousOrder();
+    const res = await call(api.baseUrl, 'POST', '/v1/checks', { token: h.serviceKey, json: order });
     expect(res.body.status).to.equal('awaiting_documents');
-    return { checkId: res.body.checkId as string, token: res.body.verification.token as string };
+    return { checkId: res.body.checkId as string, token: res.body.verification.token as string, orderId: order.orderId };
   };
 
   const upload = (api: Api, token: string, data: Buffer, kind = 'identity'): Promise<Reply> => {
@@ -77,11 +80,11 @@ describe('uploads: limits, memory, retries (integration)', function () {
   const listed = async (api: Api, token: string): Promise<{ documentId: string; status: string }[]> =>
     (await call(api.baseUrl, 'GET', `/v1/verification/${token}`)).body.documents;
 
-  /** Document records and stored originals of a check, in the database. */
+  /** Document records of a check in the database, and their stored originals (the blob store: files under BLOB_DIR here). */
   const stored = async (checkId: string) => {
     const records = await db.collection('documents').find({ checkId }, { projection: { _id: 1 } }).toArray();
     const ids = records.map((r) => String(r._id));
-    const blobs = ids.length ? await db.collection('documents.files').countDocuments({ filename: { $in: ids.map((id) => `${id}/original`) } }) : 0;
+    const blobs = ids.filter((id) => existsSync(path.join(h.dataDir, 'blobs', id, 'original'))).length;
     return { ids, blobs };
   };
 
@@ -206,6 +209,56 @@ describe('uploads: limits, memory, retries (integration)', function () {
       const after = await stored(checkId);
       expect(after.ids, `trial ${trial}`).to.include(again.body.documentId);
       expect(after.ids.length, `trial ${trial}`).to.be.within(1, 2);
+    }
+  });
+
+  it('answers 503 with Retry-After, not 404, while the checks worker is down: the link is known, only the check cannot answer', async () => {
+    const api = await freshApi();
+    const { token } = await newCheck(api);
+    const photo = await distinctJpeg(await documentJpeg());
+    await h.worker.stop('SIGKILL');
+    try {
+      const started = Date.now();
+      const refused = await upload(api, token, photo);
+      expectRetryLater(refused, 503, 'temporarily_unavailable');
+      expect(Date.now() - started, 'answered in bounded time').to.be.below(30_000);
+    } finally {
+      await h.restartWorker();
+    }
+    // The same file once the worker is back: taken.
+    const again = await eventually(async () => {
+      const res = await upload(api, token, photo);
+      return res.status === 503 ? undefined : res;
+    }, 60_000, 'the upload to be taken after the restart');
+    expect(again.status, JSON.stringify(again.body)).to.equal(202);
+  });
+
+  it('notices a documents worker killed mid-processing within seconds: the next one processes the document (not minutes later)', async () => {
+    const connection = await Connection.connect({ address: h.stack.temporalAddress });
+    try {
+      const temporal = new Client({ connection });
+      const api = await freshApi();
+      const { token, orderId } = await newCheck(api);
+      // A 12-megapixel photo: its processing takes long enough to be caught in the middle.
+      const landed = await upload(api, token, await distinctJpeg(await largeJpeg()));
+      expect(landed.status, JSON.stringify(landed.body)).to.equal(202);
+      // Catch the document's activity while the documents worker runs it, and kill that worker.
+      const workflow = temporal.workflow.getHandle(`fraud-check/${orderId}`);
+      await eventually(async () => {
+        const pending = (await workflow.describe()).raw.pendingActivities ?? [];
+        return pending.some((a) => a.activityType?.name === 'processDocument' && Number(a.state) === 2 /* STARTED */) ? true : undefined;
+      }, 60_000, 'the document activity running on the documents worker');
+      await h.documentsWorker.stop('SIGKILL');
+      await h.startDocumentsWorker();
+      const restarted = Date.now();
+      const documents = await eventually(async () => {
+        const docs = await listed(api, token);
+        return docs.length === 1 && docs[0].status !== 'processing' ? docs : undefined;
+      }, 60_000, 'the document to be processed by the new documents worker');
+      expect(documents[0].status).to.equal('accepted');
+      process.stdout.write(`      (processed ${((Date.now() - restarted) / 1000).toFixed(1)} s after the new documents worker started)\n`);
+    } finally {
+      await connection.close();
     }
   });
 });

@@ -23,6 +23,9 @@ describe('workflow errors → API answers (api/workflowErrors.ts)', () => {
       new ServiceError('Failed to start workflow', { cause: grpcError(14, 'No connection established') }),
       grpcError(14, 'unavailable'),
       grpcError(8, 'namespace rate limit exceeded'),
+      // The workflow's task keeps failing (a worker that cannot run it yet): Temporal refuses Updates and queries for now.
+      grpcError(9, 'Unable to perform workflow execution update due to Workflow Task in failed state.'),
+      new ServiceError('Update failed', { cause: grpcError(9, 'Unable to query workflow due to Workflow Task in failed state.') }),
     ];
     for (const error of cases) {
       const mapped = fromWorkflowRefusal(error) as ApiError;
@@ -35,7 +38,7 @@ describe('workflow errors → API answers (api/workflowErrors.ts)', () => {
   });
 
   it('leaves everything else alone (a real failure stays one)', () => {
-    for (const error of [new Error('boom'), grpcError(3, 'invalid argument'), new WorkflowUpdateFailedError('failed', ApplicationFailure.create({ type: 'SomethingElse' }))]) {
+    for (const error of [new Error('boom'), grpcError(3, 'invalid argument'), grpcError(9, 'Namespace is not active'), new WorkflowUpdateFailedError('failed', ApplicationFailure.create({ type: 'SomethingElse' }))]) {
       expect(fromWorkflowRefusal(error)).to.equal(error);
     }
   });
