@@ -2,7 +2,7 @@
 import type { CheckState, TimelineEntry } from '../domain/check';
 import { fulfilmentOf, isFinal } from '../domain/check';
 import type { Order } from '../domain/order';
-import { CheckModel, DocumentModel, OutcomeModel, QueueEntryModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
+import { CheckModel, DocumentModel, NoteModel, OutcomeModel, QueueEntryModel, ReportModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
 import { openStatuses, queueFields, tickOf } from '../models/queueEntry';
 import type { DocumentVault } from '../documents/vault';
 import { tokenHash, verificationToken } from '../lib/crypto';
@@ -20,6 +20,8 @@ export interface Projection {
   retentionMs?: number;
   /** The `sequence` of the last webhook event emitted so far. */
   webhookSequence?: number;
+  /** Only with the first version: the order's link keys (activities/scoring.ts `linkKeys`). */
+  links?: string[];
 }
 
 /**
@@ -31,7 +33,7 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
      * Writes one version of the check. The workflow sends versions in order, one
      * at a time; the `version` guard also drops a late retry of an older one.
      */
-  async function projectCheck({ check, order, bodyHash, retentionMs, webhookSequence }: Projection): Promise<void> {
+  async function projectCheck({ check, order, bodyHash, retentionMs, webhookSequence, links }: Projection): Promise<void> {
       const final = isFinal(check.status);
       // Final is terminal: its last transition is when the check ended.
       const finalAt = final ? new Date(check.timeline[check.timeline.length - 1].at) : null;
@@ -60,7 +62,7 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
         updatedAt: new Date(check.updatedAt),
       };
       const onInsert = order
-        ? { $setOnInsert: { order, amount: order.amount, currency: order.currency, ...(bodyHash ? { bodyHash } : {}), ...(retentionMs !== undefined ? { retentionMs } : {}) } }
+        ? { $setOnInsert: { order, amount: order.amount, currency: order.currency, ...(bodyHash ? { bodyHash } : {}), ...(retentionMs !== undefined ? { retentionMs } : {}), ...(links ? { links } : {}) } }
         : {};
       const write = async () => {
         if (order) {
@@ -167,6 +169,10 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
     await OutcomeModel.updateMany({ orderId, reason: { $ne: null } }, { $set: { reason: null } });
     await QueueEntryModel.deleteOne({ _id: checkId }); // the entry a check that left the queue keeps until now
     await deleteOutboxMessages(outboxDir, checkId);
+    // Case files made for recipients hold the order and the documents' list: the file is gone (410);
+    // who sent what to whom stays. Notes keep author and time, not their text.
+    await ReportModel.updateMany({ checkId, purgedAt: { $exists: false } }, { $unset: { caseJson: 1, auditJson: 1, note: 1 }, $set: { purgedAt: new Date() } });
+    await NoteModel.updateMany({ checkId, redactedAt: { $exists: false } }, { $unset: { text: 1 }, $set: { redactedAt: new Date() } });
     await purgeAuditText(checkId, { documents: documents.length });
     // Last, so `purgedAt` means everything above is done.
     const record = await CheckModel.findById(checkId, { order: 1, timeline: 1 }).lean();
@@ -184,7 +190,8 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
       : undefined;
     // Reasons are free text (a reviewer's note, the shop's cancel reason): the event, actor and statuses stay.
     const timeline = ((record?.timeline ?? []) as TimelineEntry[]).map((t) => ({ ...t, reason: null }));
-    await CheckModel.updateOne({ _id: checkId }, { $set: { order: redacted, timeline, purgedAt: new Date() } });
+    // The link keys go too: a purged check is no longer found by its customer's identifiers.
+    await CheckModel.updateOne({ _id: checkId }, { $set: { order: redacted, timeline, purgedAt: new Date() }, $unset: { links: 1 } });
   }
 
   return { projectCheck, recordDecision, openVerificationRound, purgeCheck };

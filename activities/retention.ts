@@ -65,13 +65,18 @@ async function eachLimited<T, R>(items: T[], limit: number, task: (item: T) => P
   return results;
 }
 
+/**
+ * Purges one check and removes every trace of its pending retention: the entry, a stale queue
+ * entry. What the sweeps run, and what an erasure request runs (app/privacy.ts).
+ */
+export async function purgeAndForget(purgeCheck: Purge, check: { checkId: string; orderId: string }): Promise<void> {
+  await purgeCheck(check);
+  await QueueEntryModel.deleteOne({ _id: check.checkId });
+  await RetentionEntryModel.deleteOne({ _id: check.checkId });
+}
+
 export function createRetentionActivities(options: { purgeCheck: Purge; defaultRetentionMs: number }) {
-  /** Purges one check and removes every trace of its pending retention: the entry, a stale queue entry. */
-  async function purgeDue(check: { checkId: string; orderId: string }): Promise<void> {
-    await options.purgeCheck(check);
-    await QueueEntryModel.deleteOne({ _id: check.checkId });
-    await RetentionEntryModel.deleteOne({ _id: check.checkId });
-  }
+  const purgeDue = (check: { checkId: string; orderId: string }) => purgeAndForget(options.purgeCheck, check);
 
   /** One sweep: purges the checks whose retention is due, from the entries of the last hour's minutes. */
   async function purgeDueChecks(): Promise<{ purged: number; more: boolean }> {

@@ -39,6 +39,30 @@ export function velocityValues(order: Order): Partial<Record<VelocityDimension, 
   };
 }
 
+/** The kinds of identifier a check is linked by (models/check.ts `links`). */
+export const linkKinds = ['card', 'email', 'device', 'ip', 'shippingAddress', 'customer', 'cardNumber'] as const;
+export type LinkKind = (typeof linkKinds)[number];
+
+/** A link key: the kind and the keyed pseudonym of the normalised value (the velocity pseudonym, without its day). */
+export const linkKey = (secret: Buffer, kind: LinkKind, value: string): string => `${kind}:${pseudonym(secret, kind, value)}`;
+
+/** The normalised value of each identifier a data-subject request or a search gives. */
+export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
+export const cardNumberValue = (bin: string, last4: string): string => `${bin.trim()}:${last4.trim()}`;
+
+/**
+ * Every link key of an order: its velocity identifiers, the shop's customer id (as given) and
+ * the card's BIN + last 4 (for search). Equality lookups on these find linked cases and a
+ * person's checks without reading any other check.
+ */
+export function linkKeys(secret: Buffer, order: Order): string[] {
+  const values: Partial<Record<LinkKind, string>> = { ...velocityValues(order) };
+  if (order.customer.id) values.customer = order.customer.id.trim();
+  const card = order.payment?.card;
+  if (card?.bin && card.last4) values.cardNumber = cardNumberValue(card.bin, card.last4);
+  return linkKinds.filter((k) => values[k]).map((k) => linkKey(secret, k, values[k]!));
+}
+
 /**
  * Velocity keys are day-bucketed: an order is filed under its day and the next,
  * so one equality lookup on today's bucket finds every order since the start of
@@ -188,7 +212,7 @@ export function createScoringActivities(
         reviewSlaMs: input.reviewSlaMs,
       });
       await Promise.all([
-        record({ check, order: input.order, bodyHash: input.bodyHash, retentionMs: input.retentionMs }),
+        record({ check, order: input.order, bodyHash: input.bodyHash, retentionMs: input.retentionMs, links: linkKeys(secret, input.order) }),
         appendFirstAudit(transitionAudit(check.checkId, check.timeline[0])),
         recordDecisionFacts(decisionRecord({ checkId: input.checkId, orderId: input.order.orderId, createdAt: input.at, risk, facts }), view.shadows),
       ]);

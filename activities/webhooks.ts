@@ -20,17 +20,18 @@ export function signature(secret: string, timestamp: number, body: string): stri
 export function createWebhookActivities(webhook: { url: string; secret: string } | undefined, present: PresentOptions) {
   return {
     /**
+     * `extra`: fields added to `data` (a report event's `report`).
      * `sequence`: the check's event counter (1, 2, 3, … over every event this check
      * emits); absent in deliveries scheduled by checks started before it existed.
      */
-    async deliverWebhook(input: { eventId: string; createdAt: string; check: CheckState; type?: WebhookEventType; sequence?: number }): Promise<void> {
+    async deliverWebhook(input: { eventId: string; createdAt: string; check: CheckState; type?: WebhookEventType; sequence?: number; extra?: Record<string, unknown> }): Promise<void> {
       if (!webhook) return; // no receiver configured
       const body = JSON.stringify({
         id: input.eventId,
         type: input.type ?? webhookEventTypes.statusChanged,
         ...(input.sequence !== undefined ? { sequence: input.sequence } : {}),
         createdAt: input.createdAt,
-        data: presentCheck(input.check, present, true),
+        data: { ...presentCheck(input.check, present, true), ...input.extra },
       });
       await postSigned(webhook, body);
     },

@@ -9,6 +9,10 @@ import { reviewRouter } from './routes/review';
 import { listsRouter } from './routes/lists';
 import { outcomesRouter } from './routes/outcomes';
 import { rulesetsRouter } from './routes/rulesets';
+import { reportsRouter } from './routes/reports';
+import { privacyRouter } from './routes/privacy';
+import { caseToolsRouter } from './routes/caseTools';
+import { documentDecisionsRouter } from './routes/documentDecisions';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
 
@@ -58,6 +62,10 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   app.use(reviewRouter(config, temporal));
   app.use(listsRouter(config));
   app.use(rulesetsRouter(config));
+  app.use(reportsRouter(config, temporal));
+  app.use(caseToolsRouter(config));
+  app.use(documentDecisionsRouter(config, temporal));
+  app.use(privacyRouter(config));
   app.use(unknownRoute);
   app.use(errorHandler);
   return app;

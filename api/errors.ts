@@ -25,6 +25,7 @@ export const httpStatus: Readonly<Record<RefusalCode, number>> = {
   unsupported_type: 415,
   rate_limited: 429,
   temporarily_unavailable: 503,
+  gone: 410,
 };
 
 /** An answer of the transport itself (a malformed body, an unknown route's 404 is a Refusal): status and code as sent. */

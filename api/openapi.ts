@@ -9,6 +9,10 @@ import { entryIdSchema, listEntrySchema, listQuerySchema, newEntrySchema } from 
 import { newOutcomeSchema, outcomeViewSchema } from './routes/outcomes';
 import { listNames } from '../domain/lists';
 import { rulesetPaths } from './openapiRulesets';
+import { reportRequestSchema, reportViewSchema } from '../app/reports';
+import { erasureAnswerSchema, erasureRequestSchema, exportRequestSchema, subjectCheckSchema, subjectQuerySchema } from '../app/privacy';
+import { noteRequestSchema, searchQuerySchema } from '../app/caseTools';
+import { documentDecisionSchema } from '../app/documentDecisions';
 
 const reason = z.object({ code: z.string(), points: z.number().int(), detail: z.string() });
 export const checkViewSchema = z.object({
@@ -147,6 +151,82 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
         get: { summary: 'The hash-chained audit trail and its verification', security: [{ reviewerJwt: [] }], responses: { '200': { description: '{ entries, verification }' }, ...errors(401, 404, 503) } },
       },
       ...rulesetPaths(json, errors),
+      '/v1/review/cases/{checkId}/reports': {
+        post: {
+          summary: 'Make a case file for a payment processor, bank or authority (senior; originals: admin); audited; announced as a check.report_created webhook',
+          security: [{ reviewerJwt: [] }],
+          requestBody: { required: true, content: json(reportRequestSchema) },
+          responses: { '201': { description: 'the report', content: json(reportViewSchema) }, ...errors(400, 401, 403, 404, 410, 503) },
+        },
+        get: {
+          summary: "The case's reports, newest first (senior)",
+          security: [{ reviewerJwt: [] }],
+          responses: { '200': { description: '{ items: [report] }', content: json(z.object({ items: z.array(reportViewSchema) })) }, ...errors(401, 403, 404) },
+        },
+      },
+      '/v1/review/cases/{checkId}/reports/{reportId}/file': {
+        get: {
+          summary: 'The case file (application/zip): manifest.json (path, size, SHA-256 of each file), case.json, audit.json, documents/…; audited; 410 after the retention purge',
+          security: [{ reviewerJwt: [] }],
+          responses: { '200': { description: 'application/zip' }, ...errors(401, 403, 404, 410) },
+        },
+      },
+      '/v1/review/cases/{checkId}/documents/{documentId}/decision': {
+        post: {
+          summary: 'Reject one accepted document with a reason the customer sees, and ask for just that one again (a new round for its kind; the case needs the claim)',
+          security: [{ reviewerJwt: [] }],
+          requestBody: { required: true, content: json(documentDecisionSchema) },
+          responses: { '200': { description: '{ checkId, documentId, status, round }' }, ...errors(400, 401, 403, 404, 409, 503) },
+        },
+      },
+      '/v1/review/cases/{checkId}/links': {
+        get: {
+          summary: 'Other checks sharing the card, e-mail, device, IP, shipping address, customer id or a document, with status and outcomes',
+          security: [{ reviewerJwt: [] }],
+          responses: { '200': { description: '{ items: [{ checkId, orderId, status, shared, … }], capped }' }, ...errors(401, 404) },
+        },
+      },
+      '/v1/review/cases/{checkId}/notes': {
+        get: { summary: "The case's internal notes, oldest first", security: [{ reviewerJwt: [] }], responses: { '200': { description: '{ items }' }, ...errors(401, 404) } },
+        post: {
+          summary: 'Add an internal note (append-only, audited, never shown to the customer)',
+          security: [{ reviewerJwt: [] }],
+          requestBody: { required: true, content: json(noteRequestSchema) },
+          responses: { '201': { description: 'the note' }, ...errors(400, 401, 403, 404, 409) },
+        },
+      },
+      '/v1/review/search': {
+        get: {
+          summary: 'Cases by order id, check id, e-mail (any case) or card BIN + last 4',
+          security: [{ reviewerJwt: [] }],
+          parameters: Object.keys(searchQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          responses: { '200': { description: '{ items, capped }' }, ...errors(400, 401) },
+        },
+      },
+      '/v1/privacy/subjects': {
+        get: {
+          summary: "A person's checks, by e-mail (case-insensitive) or customer id (admin; audited)",
+          security: [{ reviewerJwt: [] }],
+          parameters: Object.keys(subjectQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
+          responses: { '200': { description: '{ requestId, checks }', content: json(z.object({ requestId: z.string(), checks: z.array(subjectCheckSchema) })) }, ...errors(400, 401, 403) },
+        },
+      },
+      '/v1/privacy/exports': {
+        post: {
+          summary: 'Everything held about a person, as JSON (admin; audited)',
+          security: [{ reviewerJwt: [] }],
+          requestBody: { required: true, content: json(exportRequestSchema) },
+          responses: { '200': { description: '{ requestId, generatedAt, subject, checks }' }, ...errors(400, 401, 403) },
+        },
+      },
+      '/v1/privacy/erasures': {
+        post: {
+          summary: "Erase a person's data: final checks purged as retention purges them; open and reported ones held (admin; audited)",
+          security: [{ reviewerJwt: [] }],
+          requestBody: { required: true, content: json(erasureRequestSchema) },
+          responses: { '202': { description: 'what was erased and what is held, and why', content: json(erasureAnswerSchema) }, ...errors(400, 401, 403) },
+        },
+      },
       '/healthz': { get: { summary: 'process alive', responses: { '200': { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Temporal and database reachable', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition' } } } },

@@ -54,6 +54,7 @@ export interface LinkPage {
   requested: DocumentKind[];
   expiresAt: string | null;
   round: number;
+  rejected: { kind: DocumentKind; reason: string }[];
   documents: Pick<CheckState['documents'][number], 'documentId' | 'kind' | 'status' | 'reason' | 'uploadedAt'>[];
 }
 
@@ -111,6 +112,8 @@ export function verificationService(config: Config, temporal: Client) {
         requested: state.verification?.requested ?? [],
         expiresAt: state.verification?.expiresAt ?? null,
         round,
+        // Documents a reviewer turned down, so this round asks for them again: the customer is told why.
+        rejected: (state.verification?.round === round ? state.verification.rejected : undefined)?.map(({ kind, reason }) => ({ kind, reason })) ?? [],
         documents: state.documents
           .filter((d) => d.round === round)
           .map(({ documentId, kind, status, reason, uploadedAt }) => ({ documentId, kind, status, reason, uploadedAt })),

@@ -83,6 +83,15 @@ export interface VerificationRound {
   startedAt: string;
   expiresAt: string;
   remindersSent: number;
+  /** A round asked for because a reviewer rejected these documents: what the customer is told why. */
+  rejected?: DocumentRejection[];
+}
+
+/** A reviewer's rejection of one document (the customer sees `reason` on the upload page). */
+export interface DocumentRejection {
+  documentId: string;
+  kind: DocumentKind;
+  reason: string;
 }
 
 export type DocumentStatus = 'processing' | 'accepted' | 'rejected';
@@ -153,6 +162,8 @@ export const webhookEventTypes = {
   statusChanged: 'check.status_changed',
   /** An escalated case nobody decided within ESCALATION_SLA. */
   escalationOverdue: 'check.escalation_overdue',
+  /** A senior made a case file for a recipient (app/reports.ts); `data.report` says for whom. */
+  reportCreated: 'check.report_created',
 } as const;
 export type WebhookEventType = (typeof webhookEventTypes)[keyof typeof webhookEventTypes];
 
@@ -287,6 +298,21 @@ export function decisionProblem(
     }
   }
   return undefined;
+}
+
+/**
+ * Why a reviewer cannot reject one document now (and ask for it again), or undefined (pure).
+ * It is a `request_documents` decision for that document's kind: the same roles, claim and
+ * round limit apply; the document must be one the customer's upload made acceptable.
+ */
+export function documentDecisionProblem(
+  state: Pick<CheckState, 'status' | 'verification' | 'claim' | 'documents'>,
+  request: { documentId: string; reviewerId: string; role: string; now: number },
+): ReturnType<typeof decisionProblem> {
+  const doc = state.documents.find((d) => d.documentId === request.documentId);
+  if (!doc) return { code: 'invalid_request', message: 'no such document on this case' };
+  if (doc.status !== 'accepted') return { code: 'invalid_state', message: `a document that is ${doc.status} cannot be rejected by a reviewer` };
+  return decisionProblem(state, { action: 'request_documents', reviewerId: request.reviewerId, role: request.role, requested: [doc.kind], now: request.now });
 }
 
 /** Whether every requested kind of the current round has an accepted document. */

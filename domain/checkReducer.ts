@@ -9,6 +9,7 @@
  * recorded, with the same codes the API maps to HTTP statuses.
  */
 import {
+  documentDecisionProblem,
   actionTarget,
   allRequestedAccepted,
   applyTransition,
@@ -17,6 +18,7 @@ import {
   TransitionError,
   type Actor,
   type CheckState,
+  type DocumentRejection,
   type DocumentState,
   type DuplicateMatch,
   type ReviewAction,
@@ -75,6 +77,8 @@ export type CheckEvent =
   | { type: 'claimed'; reviewerId: string; role: string }
   | { type: 'decided'; action: Exclude<ReviewAction, 'request_documents'>; actor: Actor; reason: string }
   | { type: 'documents_requested'; round: Omit<VerificationRound, 'remindersSent'>; actor: Actor; reason: string }
+  /** A reviewer turned down one document (the customer sees `reason`): a new round asks for just its kind. */
+  | { type: 'document_rejected'; documentId: string; round: Omit<VerificationRound, 'remindersSent'>; actor: Actor; reason: string }
   | { type: 'cancelled'; actor: Actor; reason: string }
   | { type: 'reminder_due' }
   | { type: 'upload_deadline_passed' }
@@ -237,6 +241,20 @@ export function reduce(state: CheckState, event: CheckEvent, clock: Clock): Outc
       return next ? next.emit({ type: 'send_verification_email', reminder: 0 }).done() : changedMeanwhile(state, 'awaiting_documents');
     }
 
+    case 'document_rejected': {
+      const doc = state.documents.find((d) => d.documentId === event.documentId);
+      if (!doc || doc.status !== 'accepted') return refuse('invalid_state', 'the document changed meanwhile');
+      const rejected: DocumentRejection[] = [{ documentId: doc.documentId, kind: doc.kind, reason: event.reason }];
+      const round: VerificationRound = { ...event.round, requested: [doc.kind], remindersSent: 0, rejected };
+      c.emit({ type: 'audit', at: c.at, actor: event.actor, action: 'document.rejected', detail: { documentId: doc.documentId, kind: doc.kind, reason: event.reason } });
+      c.touch((s) => ({
+        ...s,
+        documents: s.documents.map((d) => (d.documentId === doc.documentId ? { ...d, status: 'rejected', reason: event.reason, flags: unique([...d.flags, 'rejected_by_reviewer']) } : d)),
+      }));
+      const next = c.transition('awaiting_documents', 'document_rejected', event.actor, event.reason, (s) => ({ ...s, verification: round }));
+      return next ? next.emit({ type: 'send_verification_email', reminder: 0 }).done() : changedMeanwhile(state, 'awaiting_documents');
+    }
+
     case 'cancelled': {
       if (state.status === 'cancelled') return c.done(); // a second cancel answers with the first one's result
       if (isFinal(state.status)) return refuse('invalid_state', `the check already ended ${state.status}`);
@@ -339,6 +357,19 @@ export function decisionRefusal(
   if (request.block?.length && request.action !== 'reject') return { code: 'invalid_request', message: '"block" goes with a reject only' };
   if (busy) return { code: 'invalid_state', message: busy };
   return decisionProblem(state, { ...request, now });
+}
+
+/** A reviewer's rejection of one document the check cannot take now. */
+export function documentDecisionRefusal(
+  state: CheckState | undefined,
+  request: { documentId: string; reason: string; reviewerId: string; role: string },
+  busy: string | undefined,
+  now: number,
+): CheckRefusal | undefined {
+  if (!state) return { code: 'invalid_state', message: 'the check is being scored' };
+  if (!request.reason?.trim()) return { code: 'invalid_request', message: 'a reason is required' };
+  if (busy) return { code: 'invalid_state', message: busy };
+  return documentDecisionProblem(state, { ...request, now });
 }
 
 /** The verification round a reviewer's request for documents opens. */

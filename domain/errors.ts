@@ -29,6 +29,8 @@ export const refusalCodes = [
   'rate_limited',
   /** Busy or restarting (Temporal out of reach, a slow decision, an upload budget full); retry the same request. */
   'temporarily_unavailable',
+  /** It existed and was destroyed for good (a case file after the retention purge). */
+  'gone',
 ] as const;
 export type RefusalCode = (typeof refusalCodes)[number];
 
@@ -63,6 +65,8 @@ export const refuse = {
   notFound: (what: string) => new Refusal('not_found', `${what} not found`),
   /** A not-found whose message is not "<what> not found" (an expired link, a destroyed document). */
   gone: (message: string) => new Refusal('not_found', message),
+  /** Destroyed for good (the retention purge): 410, not 404. */
+  destroyed: (message: string) => new Refusal('gone', message),
   invalidState: (message: string) => new Refusal('invalid_state', message),
   orderConflict: (message: string) => new Refusal('order_conflict', message),
   alreadyClaimed: (message: string) => new Refusal('already_claimed', message),

@@ -40,6 +40,10 @@ export const permissionNames = [
   'rulesets.read',
   'rulesets.write',
   'rulesets.publish',
+  'case.note',
+  'report.create',
+  'report.originals',
+  'privacy.requests',
 ] as const;
 export type Permission = (typeof permissionNames)[number];
 
@@ -63,6 +67,10 @@ export const permissions: Readonly<Record<Permission, Role>> = {
   'rulesets.read': 'senior',
   'rulesets.write': 'senior',
   'rulesets.publish': 'admin',
+  'case.note': 'reviewer',
+  'report.create': 'senior',
+  'report.originals': 'admin',
+  'privacy.requests': 'admin',
 };
 
 /** What each permission allows, for people (README, console, 403 messages). */
@@ -85,6 +93,10 @@ export const permissionDescriptions: Readonly<Record<Permission, string>> = {
   'rulesets.read': 'see rulesets, their fields, backtests, shadow reports and rule statistics',
   'rulesets.write': 'save draft rulesets, start and end shadowing',
   'rulesets.publish': 'publish a ruleset (make it live for new checks; an older one again: rollback)',
+  'case.note': 'add an internal note to a case (audited; never shown to the customer)',
+  'report.create': 'make and download a case file for a payment processor, bank or authority (audited)',
+  'report.originals': "put documents' original bytes (with their metadata) in a case file",
+  'privacy.requests': "find, export and erase a person's data (data-subject requests; audited)",
 };
 
 /** Whether `role` holds `permission`. Any string is accepted (a token's claim, a workflow message): only a known role is granted anything. */

@@ -31,6 +31,13 @@ const checkSchema = new Schema(
     claim: { type: Schema.Types.Mixed, default: null },
     /** The order metadata as submitted (PII: redacted when retention ends). */
     order: { type: Schema.Types.Mixed },
+    /**
+     * Keyed pseudonyms of the order's identifiers (`email:<hmac>`, `card:…`, `device:…`, `ip:…`,
+     * `shippingAddress:…`, `customer:…`, `cardNumber:…` for BIN + last 4; activities/scoring.ts
+     * `linkKeys`): linked cases, search and data-subject lookups are equality lookups on them.
+     * Written once with the first version; removed by the purge.
+     */
+    links: { type: [String], index: true, default: undefined },
     version: { type: Number, required: true },
     /** SHA-256 of the submitted body: a resubmission with another body is a conflict, with or without a workflow. */
     bodyHash: { type: String },

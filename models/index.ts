@@ -13,12 +13,16 @@ import { RetentionEntryModel } from './retention';
 import { ListEntryModel } from './listEntry';
 import { OutcomeMarkModel, OutcomeModel } from './outcome';
 import { DecisionRecordModel, RulesetModel, RulesetPublicationModel, RulesetShadowModel, ShadowResultModel } from './ruleset';
+import { ReportModel } from './report';
+import { NoteModel } from './note';
+import { PrivacyRequestModel } from './privacyRequest';
 
 export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel, ListEntryModel, OutcomeModel, OutcomeMarkModel };
 export { RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel };
+export { ReportModel, NoteModel, PrivacyRequestModel };
 
 const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel, ListEntryModel, OutcomeModel, OutcomeMarkModel,
-  RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel];
+  RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel, ReportModel, NoteModel, PrivacyRequestModel];
 
 /**
  * Connects and makes sure every collection and index exists (unique indexes are our concurrency

@@ -4,7 +4,7 @@
  * MongoDB gets ordinary indexes from the schemas in this folder.
  */
 export const lookupFields: Record<string, string[]> = {
-  checks: ['_id', 'orderId', 'status', 'assignee'],
+  checks: ['_id', 'orderId', 'status', 'assignee', 'links'],
   velocity: ['_id', 'card', 'email', 'device', 'ip', 'shippingAddress'],
   verifications: ['_id', 'checkId'],
   documents: ['_id', 'checkId', 'sha256', 'phashBands'],
@@ -24,4 +24,7 @@ export const lookupFields: Record<string, string[]> = {
   ruleset_shadows: ['_id'],
   decisions: ['_id', 'orderId', 'day', 'rulesetVersion'],
   shadow_results: ['_id', 'version'],
+  reports: ['_id', 'checkId'],
+  notes: ['_id', 'checkId'],
+  privacyRequests: ['_id'],
 };

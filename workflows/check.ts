@@ -23,6 +23,7 @@ import {
   cancelRefusal,
   claimRefusal,
   decisionRefusal,
+  documentDecisionRefusal,
   nextRound,
   reduce,
   uploadRefusal,
@@ -43,6 +44,7 @@ import {
   documentReceivedUpdate,
   duplicateSignal,
   failureTypes,
+  rejectDocumentUpdate,
   stateQuery,
   submitUpdate,
   type CancelRequest,
@@ -270,6 +272,25 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
       return decided;
     },
     { validator: (request) => refuseIf(decisionRefusal(state, request, busy(), Date.now())) },
+  );
+
+  // Since 2026-12: a reviewer rejects one document and asks for just that one again (a new round for its kind).
+  wf.setHandler(
+    rejectDocumentUpdate,
+    async ({ documentId, reason, reviewerId, role }) => {
+      if (!wf.patched('document-decisions')) throw failure(failureTypes.invalidState, 'this check does not take per-document decisions');
+      const kind = state!.documents.find((d) => d.documentId === documentId)!.kind;
+      const round = nextRound(state!, [kind], Date.now(), durations.uploadDeadlineMs);
+      // The new link must work before the customer hears of it: reserved like request_documents.
+      applying = 'document_rejected';
+      try {
+        await store.openVerificationRound({ checkId, orderId: order.orderId, round: round.round, expiresAt: round.expiresAt });
+      } finally {
+        applying = undefined;
+      }
+      return apply({ type: 'document_rejected', documentId, round, actor: { type: 'reviewer', id: reviewerId, role }, reason });
+    },
+    { validator: (request) => refuseIf(documentDecisionRefusal(state, request, busy(), Date.now())) },
   );
 
   wf.setHandler(duplicateSignal, ({ documentId, match }) => {

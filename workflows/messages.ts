@@ -50,6 +50,14 @@ export interface DecisionRequest {
   role: string;
 }
 
+/** A reviewer rejects one document with a reason the customer sees, and asks for that one again. */
+export interface DocumentDecisionRequest {
+  documentId: string;
+  reason: string;
+  reviewerId: string;
+  role: string;
+}
+
 export interface DuplicateNotice {
   /** This check's document that another check's upload matched. */
   documentId: string;
@@ -71,5 +79,6 @@ export const cancelUpdate = defineUpdate<CheckState, [CancelRequest]>('cancel');
 export const documentReceivedUpdate = defineUpdate<DocumentState, [DocumentReceived]>('documentReceived');
 export const claimUpdate = defineUpdate<Claim, [ClaimRequest]>('claim');
 export const decideUpdate = defineUpdate<CheckState, [DecisionRequest]>('decide');
+export const rejectDocumentUpdate = defineUpdate<CheckState, [DocumentDecisionRequest]>('rejectDocument');
 export const duplicateSignal = defineSignal<[DuplicateNotice]>('duplicateFound');
 export const stateQuery = defineQuery<CheckState>('state');

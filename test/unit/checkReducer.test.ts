@@ -5,6 +5,7 @@ import {
   cancelRefusal,
   claimRefusal,
   decisionRefusal,
+  documentDecisionRefusal,
   MAX_DOCUMENTS_PER_ROUND,
   nextRound,
   reduce,
@@ -276,5 +277,32 @@ describe("check reducer: the validators' rules", () => {
     expect(cancelRefusal(waiting)).to.equal(undefined);
     expect(cancelRefusal(run(waiting, { type: 'cancelled', actor: { type: 'service' }, reason: 'r' }).state)).to.equal(undefined);
     expect(cancelRefusal(run(waiting, { type: 'upload_deadline_passed' }).state)?.message).to.equal('the check already ended expired');
+  });
+
+  it('a reviewer rejects one accepted document: marked, audited, a round for just its kind, the customer told why', () => {
+    const first = run(decided('verify'), upload('doc_1'));
+    const inReview = run(first.state, processed(first.state.documents[0], 'accepted')).state;
+    const claimed = run(inReview, { type: 'claimed', reviewerId: 'rev_1', role: 'reviewer' }).state;
+    const request = { documentId: 'doc_1', reason: 'cut off at the edge', reviewerId: 'rev_1', role: 'reviewer' };
+    expect(documentDecisionRefusal(claimed, request, undefined, t0)).to.equal(undefined);
+    expect(documentDecisionRefusal(inReview, request, undefined, t0)?.code).to.equal('claim_required');
+    expect(documentDecisionRefusal(claimed, { ...request, documentId: 'doc_x' }, undefined, t0)?.code).to.equal('invalid_request');
+    expect(documentDecisionRefusal(claimed, { ...request, reason: ' ' }, undefined, t0)?.code).to.equal('invalid_request');
+    expect(documentDecisionRefusal(claimed, request, 'busy', t0)).to.deep.equal({ code: 'invalid_state', message: 'busy' });
+
+    const round = nextRound(claimed, ['identity'], t0, 72 * HOUR);
+    const out = ok(reduce(claimed, { type: 'document_rejected', documentId: 'doc_1', round, actor: reviewer, reason: request.reason }, at(t0 + 1000)));
+    expect(out.state.status).to.equal('awaiting_documents');
+    expect(out.state.documents[0]).to.deep.include({ status: 'rejected', reason: request.reason });
+    expect(out.state.documents[0].flags).to.include('rejected_by_reviewer');
+    expect(out.state.verification).to.deep.equal({ ...round, requested: ['identity'], remindersSent: 0, rejected: [{ documentId: 'doc_1', kind: 'identity', reason: request.reason }] });
+    expect(out.state.timeline.at(-1)).to.deep.include({ event: 'document_rejected', from: 'in_review', to: 'awaiting_documents', reason: request.reason });
+    expect(out.effects.map((e) => e.type)).to.deep.equal(['audit', 'status_changed', 'send_verification_email']);
+    // Not twice: the document is no longer accepted.
+    expect(documentDecisionRefusal(out.state, request, undefined, t0)?.code).to.equal('invalid_state');
+    // The new upload of that kind brings the case back to review.
+    const again = run(out.state, upload('doc_2', 'identity', 2));
+    const back = run(again.state, processed(again.state.documents.at(-1)!, 'accepted')).state;
+    expect(back.status).to.equal('in_review');
   });
 });

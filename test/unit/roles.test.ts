@@ -55,6 +55,10 @@ describe('roles and permissions', () => {
     'rulesets.read': 'senior',
     'rulesets.write': 'senior',
     'rulesets.publish': 'admin',
+    'case.note': 'reviewer',
+    'report.create': 'senior',
+    'report.originals': 'admin',
+    'privacy.requests': 'admin',
   };
 
   for (const [permission, min] of Object.entries(expected) as Array<[Permission, Role]>) {

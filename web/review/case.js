@@ -21,6 +21,7 @@ import { orderSection, riskSection } from './order.js';
 import { overdueBadge, slaOf, stepCase } from './queue.js';
 import { caseHash } from './router.js';
 import { state } from './state.js';
+import { toolSections } from './tools.js';
 
 export function resetCase(id) {
   const k = state.kase;
@@ -102,7 +103,7 @@ export function renderCase() {
         'div',
         { className: 'case-grid' },
         h('div', { className: 'case-main' }, documentsSection(data), riskSection(data), orderSection(data), timelineSection(data)),
-        h('div', { className: 'case-side' }, claimSection(data), decisionSection(data), verificationSection(data)),
+        h('div', { className: 'case-side' }, claimSection(data), decisionSection(data), verificationSection(data), toolSections(data)),
       ),
     );
   }

@@ -4,8 +4,10 @@
  * links and metadata. Originals keep their metadata, so they are offered only to a
  * caller the API grants `document.original`; every view is audited server-side.
  */
-/* global document */
+/* global document, window */
+import { api, casePath } from './api.js';
 import { documentBlob, download } from './blobs.js';
+import { loadCase } from './case.js';
 import { badge, facts, h, section, timeEl } from './dom.js';
 import { fmtBytes, fmtNumber } from './format.js';
 import { DOC_REASONS, DOC_STATUS, KIND_LABELS, KIND_ORDER, humanize, kindLabel } from './labels.js';
@@ -101,6 +103,17 @@ function duplicatesList(data, doc) {
   );
 }
 
+async function rejectDocument(checkId, doc, errorEl) {
+  const reason = window.prompt(`Why is this ${kindLabel(doc.kind).toLowerCase()} not acceptable? The customer sees this and is asked for a new one.`);
+  if (!reason || !reason.trim()) return;
+  try {
+    await api(`${casePath(checkId)}/documents/${encodeURIComponent(doc.documentId)}/decision`, { method: 'POST', body: { action: 'reject', reason: reason.trim() } });
+    loadCase();
+  } catch (err) {
+    errorEl.textContent = err.message;
+  }
+}
+
 /** The original, for those who may see it: images in the viewer, PDFs as a download. */
 function documentActions(data, doc) {
   if (data.purged) return null;
@@ -115,6 +128,10 @@ function documentActions(data, doc) {
     buttons.push(h('span', { className: 'muted small' }, `${pdfLabel} — opening originals is not part of your role.`));
   } else if (mayOpenOriginal) {
     buttons.push(h('button', { type: 'button', className: 'btn btn-small', 'data-original': doc.documentId, onclick: (e) => openViewer(doc, 'original', e.currentTarget) }, 'View original'));
+  }
+  // One document turned down (the customer is told why and asked for just that one again): a decision, so it needs the claim.
+  if (doc.status === 'accepted' && (data.allowedActions || []).includes('request_documents')) {
+    buttons.push(h('button', { type: 'button', className: 'btn btn-small', 'data-reject-document': doc.documentId, onclick: () => rejectDocument(data.checkId, doc, errorEl) }, 'Reject, ask again'));
   }
   if (!buttons.length) return null;
   return h('div', { className: 'doc-actions' }, buttons, mayOpenOriginal ? h('span', { className: 'muted small' }, 'Originals keep metadata; viewing is audited.') : null, errorEl);

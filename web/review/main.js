@@ -23,6 +23,8 @@ import { openLists, resetLists } from './lists.js';
 import { focusQueueRow, loadFilters, loadQueue, renderQueue, resetQueue, setFilters } from './queue.js';
 import { caseHash, parseRoute } from './router.js';
 import { openRules } from './rules.js';
+import { renderPrivacy, renderSearch, resetPages } from './pages.js';
+import { forgetTools } from './tools.js';
 import { beginSession, can, endSession, storedToken, tokenFromInput } from './session.js';
 import { QUEUE_REFRESH_MS, state } from './state.js';
 import { wireViewer } from './viewer.js';
@@ -42,8 +44,12 @@ function route() {
   state.lastRoute = r;
   $('nav-lists').hidden = !can('lists.manage');
   $('nav-rules').hidden = !can('rulesets.read');
+  $('nav-privacy').hidden = !can('privacy.requests');
   $('lists-view').hidden = r.name !== 'lists';
   $('rules-view').hidden = true;
+  const page = r.name === 'search' || (r.name === 'privacy' && can('privacy.requests')) ? r.name : null;
+  $('search-view').hidden = page !== 'search';
+  $('privacy-view').hidden = page !== 'privacy';
   if (r.name === 'lists') {
     $('queue-view').hidden = true;
     $('case-view').hidden = true;
@@ -55,6 +61,14 @@ function route() {
     $('case-view').hidden = true;
     $('rules-view').hidden = false;
     openRules();
+    return;
+  }
+  if (page) {
+    $('queue-view').hidden = true;
+    $('case-view').hidden = true;
+    document.title = `${page === 'search' ? 'Search' : 'Privacy'} – Review console`;
+    if (page === 'search') renderSearch();
+    else renderPrivacy();
     return;
   }
   if (r.name === 'case') {
@@ -119,6 +133,8 @@ async function signIn() {
 function signOut(message, { keepStored = false } = {}) {
   endSession({ keepStored });
   revokeBlobs();
+  forgetTools();
+  resetPages();
   resetQueue();
   resetCase(null);
   resetLists();

@@ -5,6 +5,8 @@
  *   #/cases/<checkId>/audit     the case's audit trail and its hash-chain verification
  *   #/lists/block, #/lists/allow the block and allow lists (lists.js)
  *   #/rules                     rulesets: versions, differences, backtests, shadows, publish
+ *   #/search                    search by order id, check id, e-mail, card BIN + last 4
+ *   #/privacy                   data-subject requests (admins)
  * main.js shows the view a route names.
  */
 /* global location */
@@ -24,6 +26,7 @@ export function parseRoute() {
     return { name: 'case', id, tab: m[2] ? 'audit' : 'case' };
   }
   if (/^\/rules\/?$/.test(hash)) return { name: 'rules' };
+  if (hash === '/search' || hash === '/privacy') return { name: hash.slice(1) };
   return { name: 'queue' };
 }
 

@@ -346,6 +346,12 @@
     card.status.append(h('span', { className: `badge badge-${tone}` }, badgeText), ' ', text);
   }
 
+  /** The reason a reviewer gave for turning down this kind's earlier file, if this round asks for it again. */
+  function reviewerRejection(kind) {
+    const found = (state.data.rejected || []).find((r) => r.kind === kind);
+    return found ? sentence(found.reason) : null;
+  }
+
   function renderCard(kind) {
     const card = state.cards.get(kind);
     const doc = currentDocument(kind);
@@ -354,6 +360,9 @@
 
     if (uploading) {
       setStatus(card, 'Uploading', 'info', 'Sending your file…');
+    } else if (!doc && reviewerRejection(kind)) {
+      // A reviewer turned down the earlier file of this kind: say why, in their words.
+      setStatus(card, 'Needed again', 'danger', `We could not accept the file you sent: ${reviewerRejection(kind)} Please upload a new one.`);
     } else if (!doc) {
       setStatus(card, 'Needed', 'warn', 'Not uploaded yet.');
     } else if (doc.status === 'accepted') {
