@@ -16,7 +16,7 @@ const redactPaths = [
 ];
 
 export const logger = pino({
-  level: process.env.LOG_LEVEL ?? 'info',
+  level: process.env.LOG_LEVEL || 'info',
   base: { service: process.env.SERVICE_NAME ?? 'fraud-engine' },
   redact: { paths: redactPaths, censor: '[redacted]' },
 });

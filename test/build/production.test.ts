@@ -95,6 +95,8 @@ describe('production build (dist/ on production dependencies)', function () {
       TOKEN_SECRET: secret(),
       PSEUDONYM_SECRET: secret(),
       AUDIT_SECRET: secret(),
+      // Production sends e-mail by SMTP, or writes it to a folder only when told to.
+      MAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
       LOG_LEVEL: 'warn',
     };
     await Promise.all([
