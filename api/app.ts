@@ -8,6 +8,7 @@ import { verificationRouter, webRoot } from './routes/verification';
 import { reviewRouter } from './routes/review';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
+import { requestId } from './requestId';
 import { configureAudit } from '../activities/audit';
 
 /** Same-origin scripts and styles only; no inline code, no framing. */
@@ -26,6 +27,7 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  app.use(requestId);
   app.use(measure);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');

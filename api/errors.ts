@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { logger } from '../lib/logger';
+import { requestIdFrom } from './requestId';
 
 export class ApiError extends Error {
   constructor(
@@ -103,7 +104,13 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const retryAfter = retryAfterSeconds(apiError.status, apiError.details);
   if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   res.status(apiError.status).json({
-    error: { code: apiError.code, message: apiError.message, ...(apiError.details !== undefined ? { details: apiError.details } : {}) },
+    error: {
+      code: apiError.code,
+      message: apiError.message,
+      ...(apiError.details !== undefined ? { details: apiError.details } : {}),
+      // The id to quote to an operator: it is on every log line of this request (api/requestId.ts).
+      ...(typeof res.locals.requestId === 'string' ? { requestId: res.locals.requestId } : {}),
+    },
   });
 };
 
@@ -153,8 +160,15 @@ export function clientErrorHandler(error: Error & { code?: string; rawPacket?: B
  * The HTTP server's `checkExpectation` (an `Expect` header other than
  * `100-continue`): Node's own answer is a bare 417; this one has the contract's body.
  */
-export function expectationHandler(_req: IncomingMessage, res: ServerResponse): void {
-  const body = JSON.stringify({ error: { code: 'expectation_failed', message: 'the only Expect this server meets is 100-continue' } });
-  res.writeHead(417, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+export function expectationHandler(req: IncomingMessage, res: ServerResponse): void {
+  const requestId = requestIdFrom(req.headers['x-request-id']);
+  const body = JSON.stringify({ error: { code: 'expectation_failed', message: 'the only Expect this server meets is 100-continue', requestId } });
+  logger.info({ requestId, method: req.method, status: 417 }, 'request');
+  res.writeHead(417, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+    'X-Request-Id': requestId,
+  });
   res.end(body);
 }

@@ -28,7 +28,7 @@ export const checkViewSchema = z.object({
     .optional(),
 });
 export const errorSchema = z.object({
-  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional() }),
+  error: z.object({ code: z.string(), message: z.string(), details: z.unknown().optional(), requestId: z.string().optional().describe('the X-Request-Id of the request: quote it to an operator (it is on every log line of the request)') }),
 });
 
 const json = (schema: z.ZodType) => ({ 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } });

@@ -3,6 +3,7 @@
  * path, and code logs ids (order, check, document), never bodies.
  */
 import pino from 'pino';
+import { currentRequestId } from './requestContext';
 
 const redactPaths = [
   'email', '*.email', '*.*.email',
@@ -19,6 +20,11 @@ export const logger = pino({
   level: process.env.LOG_LEVEL || 'info',
   base: { service: process.env.SERVICE_NAME ?? 'fraud-engine' },
   redact: { paths: redactPaths, censor: '[redacted]' },
+  // Every line written while the API serves a request names that request (api/requestId.ts).
+  mixin: () => {
+    const requestId = currentRequestId();
+    return requestId ? { requestId } : {};
+  },
 });
 
 export type Logger = typeof logger;
