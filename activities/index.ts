@@ -9,18 +9,19 @@ import { createWebhookActivities } from './webhooks';
 import { createNotifyActivities } from './notify';
 import { createDocumentActivities } from './documents';
 import { createAuditActivities } from './audit';
+import { instrumentActivities } from './metrics';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
   const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir);
-  return {
+  return instrumentActivities({
     ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (check, order) => readModel.recordDecision({ check, order })),
     ...readModel,
     ...createWebhookActivities(config.webhook, present),
     ...createNotifyActivities(config),
     ...createDocumentActivities(config),
     ...createAuditActivities(config.auditSecret),
-  };
+  });
 }
 
 export type CheckActivities = ReturnType<typeof createActivities>;

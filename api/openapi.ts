@@ -143,7 +143,6 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
       },
       '/healthz': { get: { summary: 'process alive', responses: { '200': { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Temporal and database reachable', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition' } } } },
       ...extraPaths,
     },
   };

@@ -3,7 +3,6 @@
  * queue, and document processing on `documents` (WORKER_TASK_QUEUES chooses;
  * one process can serve both). Several can run at once; Temporal spreads the work.
  */
-import http from 'node:http';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig, taskQueues } from '../config';
@@ -14,12 +13,24 @@ import { dataConverter } from '../lib/payloadCodec';
 import { checkDocumentKeys } from '../lib/documentKeys';
 import { reportFatal } from '../lib/fatal';
 import { workflowSource } from './workflowSource';
+import { SDK_METRIC_PREFIX, privateMetricsAddress, registerQueueGauges, startOperationsServer } from './metrics';
+
+/**
+ * How long a stopping worker lets running activities finish before cancelling them: below
+ * compose's stop_grace_period (60 s), so the worker still reports the cancellations and
+ * closes its connections before Docker's SIGKILL. Temporal retries what was cancelled.
+ */
+const SHUTDOWN_GRACE_TIME = '40s';
+/** Then, activities that ignore the cancellation are abandoned (Temporal retries them elsewhere) and the process exits. */
+const SHUTDOWN_FORCE_TIME = '50s';
 
 async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set');
   if (!config.mongodbUri) throw new Error('MONGODB_URI is not set');
 
+  // With an operations port, the SDK's metrics go to a private exporter that /metrics reads.
+  const sdkMetricsAddress = config.worker.healthPort !== undefined ? await privateMetricsAddress() : undefined;
   Runtime.install({
     logger: {
       log: (level, message, meta) => logger[level === 'WARN' ? 'warn' : level === 'ERROR' ? 'error' : 'debug']({ ...(meta ?? {}) }, message),
@@ -29,7 +40,10 @@ async function main(): Promise<void> {
       warn: (message, meta) => logger.warn({ ...(meta ?? {}) }, message),
       error: (message, meta) => logger.error({ ...(meta ?? {}) }, message),
     },
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(sdkMetricsAddress ? { metrics: { metricPrefix: SDK_METRIC_PREFIX, prometheus: { bindAddress: sdkMetricsAddress } } } : {}),
+    },
   });
 
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -50,6 +64,8 @@ async function main(): Promise<void> {
         ...workflowSource(),
         activities,
         maxCachedWorkflows: 2000,
+        shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+        shutdownForceTime: SHUTDOWN_FORCE_TIME,
       }),
     );
   }
@@ -64,27 +80,29 @@ async function main(): Promise<void> {
         activities,
         // Image work is CPU- and memory-heavy: a few at a time per process; scale with processes.
         maxConcurrentActivityTaskExecutions: 4,
+        shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+        shutdownForceTime: SHUTDOWN_FORCE_TIME,
       }),
     );
   }
 
-  let healthServer: http.Server | undefined;
-  if (config.worker.healthPort !== undefined) {
-    healthServer = http
-      .createServer((req, res) => {
-        const ok = workers.every((w) => w.getState() === 'RUNNING');
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: ok ? 'ok' : 'not_running' }));
-      })
-      .listen(config.worker.healthPort, '0.0.0.0');
-  }
+  // The queue gauges once per deployment role: every checks worker reports the same read model.
+  if (config.worker.taskQueues.includes(taskQueues.checks)) registerQueueGauges();
+  const operations =
+    config.worker.healthPort === undefined
+      ? undefined
+      : startOperationsServer({
+          port: config.worker.healthPort,
+          healthy: () => workers.every((w) => w.getState() === 'RUNNING'),
+          sdkAddress: sdkMetricsAddress,
+        });
 
   logger.info({ taskQueues: config.worker.taskQueues }, 'worker running');
   process.send?.({ ready: true });
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
-    healthServer?.close();
+    operations?.close();
     await connection.close();
     await disconnectDatabase();
   }
