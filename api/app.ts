@@ -6,6 +6,7 @@ import { checksRouter } from './routes/checks';
 import { opsRouter } from './routes/ops';
 import { verificationRouter, webRoot } from './routes/verification';
 import { reviewRouter } from './routes/review';
+import { codecRouter } from './routes/codec';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
 import { requestId } from './requestId';
@@ -51,6 +52,8 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
       },
     }),
   );
+  // Before the JSON parser: the codec parses its own (larger) bodies, after authentication.
+  app.use(codecRouter(config));
   app.use(express.json({ limit: '256kb', strict: true }));
   app.use(opsRouter(connection));
   app.use(checksRouter(config, temporal));

@@ -5,6 +5,7 @@ import { statuses } from '../domain/check';
 import { cancelSchema } from './routes/checks';
 import { decisionSchema, reviewerSelfSchema } from './routes/review';
 import { queueQuerySchema } from './queue';
+import { codecRequestSchema } from './routes/codec';
 
 const reason = z.object({ code: z.string(), points: z.number().int(), detail: z.string() });
 export const checkViewSchema = z.object({
@@ -140,6 +141,16 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
       },
       '/v1/review/cases/{checkId}/audit': {
         get: { summary: 'The hash-chained audit trail and its verification', security: [{ reviewerJwt: [] }], responses: { '200': { description: '{ entries, verification }' }, ...errors(401, 404, 503) } },
+      },
+      '/codec/decode': {
+        post: {
+          summary:
+            "Temporal's remote codec for the Temporal UI and CLI: decrypts payloads (admins only, `payloads.decode`; from TEMPORAL_UI_URL's origins in a browser; logged)",
+          security: [{ reviewerJwt: [] }],
+          parameters: [{ name: 'X-Namespace', in: 'header', schema: { type: 'string' } }],
+          requestBody: { required: true, content: json(codecRequestSchema) },
+          responses: { '200': { description: 'the payloads, decrypted', content: json(codecRequestSchema) }, ...errors(400, 401, 403, 413, 415, 503) },
+        },
       },
       '/healthz': { get: { summary: 'process alive', responses: { '200': { description: 'ok' } } } },
       '/readyz': { get: { summary: 'Temporal and database reachable', responses: { '200': { description: 'ready' }, '503': { description: 'not ready' } } } },

@@ -35,6 +35,7 @@ export const permissionNames = [
   'document.original',
   'audit.read',
   'claim.override',
+  'payloads.decode',
 ] as const;
 export type Permission = (typeof permissionNames)[number];
 
@@ -53,6 +54,7 @@ export const permissions: Readonly<Record<Permission, Role>> = {
   'document.original': 'senior',
   'audit.read': 'reviewer',
   'claim.override': 'admin',
+  'payloads.decode': 'admin',
 };
 
 /** What each permission allows, for people (README, console, 403 messages). */
@@ -70,6 +72,7 @@ export const permissionDescriptions: Readonly<Record<Permission, string>> = {
   'document.original': 'view the original bytes of a document (audited)',
   'audit.read': "read a case's audit trail",
   'claim.override': 'take over a claim held by someone else',
+  'payloads.decode': "decrypt Temporal payloads through the codec endpoint (`POST /codec/decode`), for the Temporal UI (logged)",
 };
 
 export function can(role: Role, permission: Permission): boolean {

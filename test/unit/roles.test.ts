@@ -46,6 +46,7 @@ describe('roles and permissions', () => {
     'document.original': 'senior',
     'audit.read': 'reviewer',
     'claim.override': 'admin',
+    'payloads.decode': 'admin',
   };
 
   for (const [permission, min] of Object.entries(expected) as Array<[Permission, Role]>) {
