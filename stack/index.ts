@@ -25,6 +25,8 @@ export interface StackOptions {
   ephemeral?: boolean;
   /** No Temporal UI (implied by `ephemeral`); crash tests want durable servers without a UI. */
   headless?: boolean;
+  /** The codec endpoint the Temporal UI decodes payloads through (the API's `/codec`). */
+  uiCodecEndpoint?: string;
 }
 
 export type ServerName = 'postgres' | 'ferretdb' | 'temporal';
@@ -97,7 +99,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let temporalUiUrl: string | undefined;
     if (!temporalAddress) {
       temporalAddress = `127.0.0.1:${ports.temporal}`;
-      await launch('temporal', () => startTemporal(dataDir, ports.temporal, headless ? undefined : ports.temporalUi, logDir));
+      const ui = headless ? undefined : { port: ports.temporalUi, codecEndpoint: options.uiCodecEndpoint };
+      await launch('temporal', () => startTemporal(dataDir, ports.temporal, ui, logDir));
       if (!headless) temporalUiUrl = `http://localhost:${ports.temporalUi}`;
     }
     return { temporalAddress, temporalUiUrl, mongodbUri, logDir, servers, stop };
@@ -200,7 +203,7 @@ async function startFerretDb(pgUrl: string, port: number, logDir: string): Promi
   return proc;
 }
 
-async function startTemporal(dataDir: string, port: number, uiPort: number | undefined, logDir: string): Promise<Managed> {
+async function startTemporal(dataDir: string, port: number, ui: { port: number; codecEndpoint?: string } | undefined, logDir: string): Promise<Managed> {
   const binary = temporalBinary();
   await assertPortFree(port, 'Temporal');
   const args = [
@@ -221,7 +224,8 @@ async function startTemporal(dataDir: string, port: number, uiPort: number | und
     'journal_mode=wal',
     '--sqlite-pragma',
     'synchronous=normal',
-    ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
+    ...(ui ? ['--ui-port', String(ui.port)] : ['--headless']),
+    ...(ui?.codecEndpoint ? ['--ui-codec-endpoint', ui.codecEndpoint] : []),
     ...temporalLatencyFlags,
   ];
   const proc = startProcess('temporal', binary, args, { logDir });
