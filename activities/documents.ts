@@ -5,14 +5,13 @@
  * bounded parser for PDFs), fingerprints it and looks for the same document on
  * other customers' checks. Idempotent: a processed document returns its result.
  */
-import mongoose from 'mongoose';
 import type { Config } from '../config';
 import type { DocumentKind } from '../domain/order';
 import type { DocumentStatus, DuplicateMatch } from '../domain/check';
 import { DocumentModel } from '../models';
 import { keyRing } from '../lib/documentKeys';
-import { decryptBuffer, encryptBuffer, unwrapDataKey, type WrappedKey } from '../documents/envelope';
-import { getBlob, putBlob } from '../documents/storage';
+import { decryptBufferOffThread, encryptBuffer, unwrapDataKey, type WrappedKey } from '../documents/envelope';
+import { blobStore } from '../documents/storage';
 import { hammingDistance, phashBands, processImage } from '../documents/image';
 import { inspectPdf } from '../documents/pdf';
 import { isDocumentRejected } from '../documents/errors';
@@ -29,6 +28,7 @@ export interface ProcessResult {
 
 export function createDocumentActivities(config: Config) {
   const ring = keyRing(config);
+  const store = blobStore(config);
 
   async function findDuplicates(documentId: string, checkId: string, sha256: string, phash?: string) {
     const exact = await DocumentModel.find({ sha256 }, { checkId: 1, orderId: 1 }).lean();
@@ -52,11 +52,10 @@ export function createDocumentActivities(config: Config) {
     async processDocument(input: { documentId: string; checkId: string; orderId: string; kind: DocumentKind }): Promise<ProcessResult> {
       const doc = await DocumentModel.findById(input.documentId).lean();
       if (!doc || !doc.dataKey || !doc.blobs?.original?.iv) return { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
-      const db = mongoose.connection.db!;
       const dataKey = unwrapDataKey(ring, doc.dataKey as WrappedKey);
-      const ciphertext = await getBlob(db, `${doc._id}/original`);
+      const ciphertext = await store.get(`${doc._id}/original`);
       if (!ciphertext) return { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
-      const original = decryptBuffer(dataKey, { iv: doc.blobs.original.iv, tag: doc.blobs.original.tag!, ciphertext }, `${doc._id}:original`);
+      const original = await decryptBufferOffThread(dataKey, { iv: doc.blobs.original.iv, tag: doc.blobs.original.tag!, ciphertext }, `${doc._id}:original`);
 
       let update: Record<string, unknown>;
       let sha256: string;
@@ -76,7 +75,7 @@ export function createDocumentActivities(config: Config) {
           const blobs: Record<string, unknown> = {};
           for (const variant of ['preview', 'thumbnail'] as const) {
             const sealed = encryptBuffer(dataKey, image[variant], `${doc._id}:${variant}`);
-            await putBlob(db, `${doc._id}/${variant}`, sealed.ciphertext, { documentId: doc._id });
+            await store.put(`${doc._id}/${variant}`, sealed.ciphertext);
             blobs[`blobs.${variant}`] = { iv: sealed.iv, tag: sealed.tag, size: sealed.ciphertext.length, contentType: 'image/jpeg' };
           }
           update = { ...blobs, width: image.width, height: image.height, quality: image.quality, phash, phashBands: phashBands(phash) };

@@ -9,18 +9,23 @@ import { createWebhookActivities } from './webhooks';
 import { createNotifyActivities } from './notify';
 import { createDocumentActivities } from './documents';
 import { createAuditActivities } from './audit';
+import { createRetentionActivities } from './retention';
+import { createEscalationActivities } from './escalation';
+import { blobStore } from '../documents/storage';
 import { instrumentActivities } from './metrics';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
-  const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir);
+  const readModel = createReadModelActivities(config.tokenSecret, config.mail.outboxDir, blobStore(config));
   return instrumentActivities({
-    ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (check, order) => readModel.recordDecision({ check, order })),
+    ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), (decision) => readModel.recordDecision(decision)),
     ...readModel,
     ...createWebhookActivities(config.webhook, present),
     ...createNotifyActivities(config),
     ...createDocumentActivities(config),
     ...createAuditActivities(config.auditSecret),
+    ...createRetentionActivities({ purgeCheck: readModel.purgeCheck, defaultRetentionMs: config.durations.retentionMs }),
+    ...createEscalationActivities(),
   });
 }
 

@@ -10,7 +10,8 @@
  *   of a check is audited through it;
  * - `processDocument` → documents by status and reason;
  * - `deliverWebhook` → each failed attempt, by its failure type;
- * - `purgeCheck` → each finished purge.
+ * - `purgeDueChecks`, `purgeForgottenChecks` (retention Schedules), `purgeCheck` → purges;
+ * - `escalationOverdue` counts itself (activities/escalation.ts).
  */
 import type { Decision } from './scoring';
 import type { AuditEventInput } from './audit';
@@ -35,7 +36,7 @@ const observers: Record<string, Observer> = {
       if (action.startsWith('decision.') && actor.type === 'reviewer') {
         reviewDecisions.inc({ action: action.slice('decision.'.length), role: String(actor.role ?? 'unknown') });
       } else if (action === 'status.changed' && detail.event === 'sla_escalated') {
-        slaBreaches.inc();
+        slaBreaches.inc({ sla: 'review' });
       }
     },
   },
@@ -51,7 +52,10 @@ const observers: Record<string, Observer> = {
       webhookFailures.inc({ reason: typeof type === 'string' && /^[a-z_]{1,40}$/.test(type) ? type : 'error' });
     },
   },
-  purgeCheck: { done: () => retentionPurges.inc() },
+  // Retention purges: the Schedules' sweep and daily pass, and a purge by an older check workflow's own timer.
+  purgeDueChecks: { done: (result) => retentionPurges.inc({ by: 'sweep' }, (result as { purged: number }).purged) },
+  purgeForgottenChecks: { done: (result) => retentionPurges.inc({ by: 'daily_pass' }, (result as { purged: number }).purged) },
+  purgeCheck: { done: () => retentionPurges.inc({ by: 'workflow' }) },
 };
 
 type AsyncFunction = (...args: never[]) => Promise<unknown>;

@@ -1,22 +1,40 @@
 /** Projects a check's workflow state into the read model; purges it when retention ends. */
 import type { CheckState, TimelineEntry } from '../domain/check';
-import { fulfilmentOf } from '../domain/check';
+import { fulfilmentOf, isFinal } from '../domain/check';
 import type { Order } from '../domain/order';
-import mongoose from 'mongoose';
 import { CheckModel, DocumentModel, QueueEntryModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
 import { openStatuses, queueFields } from '../models/queueEntry';
-import { deleteBlobs } from '../documents/storage';
+import type { BlobStore } from '../documents/storage';
 import { tokenHash, verificationToken } from '../lib/crypto';
 import { purgeAuditText } from './audit';
 import { deleteOutboxMessages } from './notify';
+import { recordRetentionDue } from './retention';
 
-/** `outboxDir`: where e-mails are written without SMTP (the purge deletes a check's messages there). */
-export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string) {
+/** What the workflow sends with a version of its check. */
+export interface Projection {
+  check: CheckState;
+  /** Only with the first version (the decision): the order as submitted, and its body's hash. */
+  order?: Order;
+  bodyHash?: string;
+  /** The check's RETENTION_PERIOD: with it, a final version also records when the check is purged. */
+  retentionMs?: number;
+  /** The `sequence` of the last webhook event emitted so far. */
+  webhookSequence?: number;
+}
+
+/**
+ * `outboxDir`: where e-mails are written without SMTP (the purge deletes a check's messages there);
+ * `blobs`: where documents' bytes are (the purge deletes them).
+ */
+export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string, blobs: BlobStore) {
   /**
      * Writes one version of the check. The workflow sends versions in order, one
      * at a time; the `version` guard also drops a late retry of an older one.
      */
-  async function projectCheck({ check, order }: { check: CheckState; order?: Order }): Promise<void> {
+  async function projectCheck({ check, order, bodyHash, retentionMs, webhookSequence }: Projection): Promise<void> {
+      const final = isFinal(check.status);
+      // Final is terminal: its last transition is when the check ended.
+      const finalAt = final ? new Date(check.timeline[check.timeline.length - 1].at) : null;
       const fields = {
         orderId: check.orderId,
         status: check.status,
@@ -30,6 +48,10 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
         documents: check.documents,
         claim: check.claim,
         slaDueAt: check.slaDueAt ? new Date(check.slaDueAt) : null,
+        escalationDueAt: check.escalationDueAt ? new Date(check.escalationDueAt) : null,
+        escalationOverdueAt: check.escalationOverdueAt ? new Date(check.escalationOverdueAt) : null,
+        finalAt,
+        ...(webhookSequence !== undefined ? { webhookSequence } : {}),
         assignee: check.claim?.assignee ?? null,
         leaseExpiresAt: check.claim ? new Date(check.claim.leaseExpiresAt) : null,
         documentCount: check.documents.length,
@@ -37,16 +59,29 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
         createdAt: new Date(check.createdAt),
         updatedAt: new Date(check.updatedAt),
       };
-      try {
-        await CheckModel.updateOne(
-          { _id: check.checkId, version: { $lt: check.version } },
-          { $set: fields, ...(order ? { $setOnInsert: { order, amount: order.amount, currency: order.currency } } : {}) },
-          { upsert: true },
-        );
-      } catch (error) {
-        // Upsert collided with an existing, newer version: nothing to do.
-        if (!isDuplicateKey(error)) throw error;
-      }
+      const onInsert = order
+        ? { $setOnInsert: { order, amount: order.amount, currency: order.currency, ...(bodyHash ? { bodyHash } : {}), ...(retentionMs !== undefined ? { retentionMs } : {}) } }
+        : {};
+      const write = async () => {
+        try {
+          // Never over a purged check (a workflow still delivering when a short retention ended): it would bring the text back.
+          await CheckModel.updateOne(
+            { _id: check.checkId, version: { $lt: check.version }, purgedAt: { $exists: false } },
+            { $set: fields, ...onInsert },
+            { upsert: true },
+          );
+        } catch (error) {
+          // Upsert collided with an existing document that is newer or purged: nothing to do.
+          if (!isDuplicateKey(error)) throw error;
+        }
+      };
+      await Promise.all([
+        write(),
+        // A final check is purged when its retention ends, by the sweep, whatever becomes of its workflow.
+        final && retentionMs !== undefined
+          ? recordRetentionDue({ checkId: check.checkId, orderId: check.orderId, dueAt: new Date(finalAt!.getTime() + retentionMs) })
+          : undefined,
+      ]);
       // The queue holds open checks only.
       if ((openStatuses as readonly string[]).includes(check.status)) {
         await QueueEntryModel.updateOne(
@@ -64,10 +99,11 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
      * The first version of a check, on the decision path (a local activity):
      * its read model and, when documents are asked for, its token.
      */
-  async function recordDecision({ check, order }: { check: CheckState; order: Order }): Promise<void> {
+  async function recordDecision(decision: Projection & { order: Order }): Promise<void> {
+      const { check } = decision;
       const v = check.verification;
       await Promise.all([
-        projectCheck({ check, order }),
+        projectCheck(decision),
         v ? openVerificationRound({ checkId: check.checkId, orderId: check.orderId, round: v.round, expiresAt: v.expiresAt }) : undefined,
       ]);
   }
@@ -106,7 +142,7 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
         { _id: d._id },
         { $unset: { dataKey: 1, blobs: 1, sha256: 1, phash: 1, phashBands: 1, size: 1, width: 1, height: 1, pages: 1, quality: 1 }, $set: { shreddedAt: new Date() } },
       );
-      await deleteBlobs(mongoose.connection.db!, d._id);
+      await blobs.deleteDocument(d._id);
     }
     await VerificationModel.deleteMany({ checkId });
     await VelocityEventModel.deleteOne({ _id: orderId });

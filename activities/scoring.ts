@@ -11,7 +11,9 @@ import { DAY_MS, VELOCITY_CAP, windowCounts } from '../scoring/velocity';
 import type { Order } from '../domain/order';
 import { decidedState, transitionAudit, type CheckState } from '../domain/check';
 import { auditEvent } from './audit';
-import { BlocklistModel, VelocityEventModel, isDuplicateKey } from '../models';
+import { BlocklistModel, CheckModel, VelocityEventModel, isDuplicateKey } from '../models';
+import { checkStateFromRecord, storedBodyHash } from '../models/check';
+import type { Projection } from './readModel';
 import { pseudonym } from '../lib/crypto';
 
 const dimensions: VelocityDimension[] = ['card', 'email', 'device', 'ip', 'shippingAddress'];
@@ -50,6 +52,9 @@ export interface DecideInput {
   at: string;
   uploadDeadlineMs: number;
   reviewSlaMs: number;
+  /** Recorded with the check (absent from workflows started before they were). */
+  bodyHash?: string;
+  retentionMs?: number;
 }
 
 export interface Decision {
@@ -57,12 +62,20 @@ export interface Decision {
   requested: string[];
   /** Whether this deployment delivers webhooks (recorded in history, so replays agree). */
   webhooks: boolean;
+  /**
+   * The order already has a check under another id: its workflow ended and its
+   * history is gone (the namespace's retention), so this workflow was started
+   * anew. `check` is that existing check, nothing was scored or written, and
+   * `bodyHash` is what it was submitted with (when known), `webhookSequence` the
+   * last event it emitted.
+   */
+  existing?: { bodyHash?: string; webhookSequence?: number };
 }
 
 export function createScoringActivities(
   secret: Buffer,
   webhooksEnabled: boolean,
-  record: (check: CheckState, order: Order) => Promise<void>,
+  record: (decision: Projection & { order: Order }) => Promise<void>,
 ) {
   function pseudonyms(order: Order): Partial<Record<VelocityDimension, string>> {
     const values = velocityValues(order);
@@ -113,11 +126,17 @@ export function createScoringActivities(
     async decide(input: DecideInput): Promise<Decision> {
       const at = Date.parse(input.at);
       const keys = pseudonyms(input.order);
+      // One check per order, ever: the read model's unique `orderId` knows it even when no workflow does.
+      // (Looked up before anything is recorded: a purged order's velocity record must not come back.)
+      const [existing, blocked] = await Promise.all([CheckModel.findOne({ orderId: input.order.orderId }).lean(), blocklistHits(keys)]);
+      if (existing && existing._id !== input.checkId) {
+        return { check: checkStateFromRecord(existing), requested: [], webhooks: webhooksEnabled, existing: { bodyHash: storedBodyHash(existing), webhookSequence: existing.webhookSequence ?? undefined } };
+      }
       // Record first, then count: of orders on one card at once, each counts every
       // one recorded before its count, so the later ones of a burst see the earlier
       // ones (counting first, all of them saw none). A concurrent order may thus be
       // counted before its own decision is made: intended.
-      const [, blocked] = await Promise.all([recordVelocity(input.order.orderId, keys, at), blocklistHits(keys)]);
+      await recordVelocity(input.order.orderId, keys, at);
       const velocity = await countVelocity(input.order.orderId, keys, at);
       const risk = assess({ order: input.order, velocity, blocklistHits: blocked, now: input.at });
       const check = decidedState({
@@ -129,7 +148,7 @@ export function createScoringActivities(
         reviewSlaMs: input.reviewSlaMs,
       });
       await Promise.all([
-        record(check, input.order),
+        record({ check, order: input.order, bodyHash: input.bodyHash, retentionMs: input.retentionMs }),
         auditEvent(transitionAudit(check.checkId, check.timeline[0])),
       ]);
       return { check, requested: risk.requested, webhooks: webhooksEnabled };

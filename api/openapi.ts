@@ -99,7 +99,7 @@ export function openApiDocument(extraPaths: Record<string, unknown> = {}): Recor
               },
             },
           },
-          responses: { '202': { description: 'accepted for processing' }, ...errors(400, 404, 409, 413, 415, 429, 503) },
+          responses: { '202': { description: 'accepted for processing (the same file sent again returns the same document)' }, ...errors(400, 404, 409, 413, 415, 429, 503) },
         },
       },
       '/v1/review/me': {

@@ -25,7 +25,7 @@ export type QueueQuery = z.infer<typeof queueQuerySchema>;
 
 const fields = {
   orderId: 1, status: 1, band: 1, score: 1, amount: 1, currency: 1, createdAt: 1, updatedAt: 1,
-  slaDueAt: 1, assignee: 1, leaseExpiresAt: 1, documentCount: 1, flags: 1,
+  slaDueAt: 1, escalationDueAt: 1, escalationOverdueAt: 1, assignee: 1, leaseExpiresAt: 1, documentCount: 1, flags: 1,
 } as const;
 
 interface QueueDoc {
@@ -39,6 +39,8 @@ interface QueueDoc {
   createdAt: Date;
   updatedAt: Date;
   slaDueAt?: Date | null;
+  escalationDueAt?: Date | null;
+  escalationOverdueAt?: Date | null;
   assignee?: string | null;
   leaseExpiresAt?: Date | null;
   documentCount?: number;
@@ -56,6 +58,9 @@ interface Row {
   createdAt: string;
   updatedAt: string;
   slaDueAt: string | null;
+  /** An escalated case's own SLA; `escalationOverdueAt` is set once it ran out with no senior decision. */
+  escalationDueAt: string | null;
+  escalationOverdueAt: string | null;
   assignee: string | null;
   leaseExpiresAt: string | null;
   documentCount: number;
@@ -100,6 +105,8 @@ export async function queuePage(query: QueueQuery, me: string) {
         createdAt: new Date(d.createdAt).toISOString(),
         updatedAt: new Date(d.updatedAt).toISOString(),
         slaDueAt: d.slaDueAt ? new Date(d.slaDueAt).toISOString() : null,
+        escalationDueAt: d.escalationDueAt ? new Date(d.escalationDueAt).toISOString() : null,
+        escalationOverdueAt: d.escalationOverdueAt ? new Date(d.escalationOverdueAt).toISOString() : null,
         assignee: claimed ? (d.assignee as string) : null,
         leaseExpiresAt: claimed ? new Date(d.leaseExpiresAt as Date).toISOString() : null,
         documentCount: d.documentCount ?? 0,

@@ -24,7 +24,6 @@ import { seededRandom } from '../test/fixtures/random';
 import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import os from 'node:os';
-import mongoose from 'mongoose';
 import sharp from 'sharp';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import { benchTarget, load, summary, type Target } from './lib';
@@ -32,7 +31,8 @@ import { largeJpeg, pagePixels } from '../test/fixtures/images';
 import { suspiciousOrder } from '../test/fixtures/orders';
 import { processImage } from '../documents/image';
 import { closePdfWorker, inspectPdf } from '../documents/pdf';
-import { deleteBlobs, getBlob, putBlob } from '../documents/storage';
+import { createBlobStore } from '../documents/storage';
+import { loadConfig } from '../config';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const loadavg = () => os.loadavg().map((l) => l.toFixed(2)).join(' / ');
@@ -259,22 +259,19 @@ async function endToEnd(target: Target, uploads: number, clients: number, pollMs
     acc[key] = (acc[key] ?? 0) + 1;
     return acc;
   }, {});
-  // Where the time goes: storing and reading an original-sized blob in GridFS (FerretDB), from here, with nothing else running.
-  const db = await mongoose.createConnection(target.env.MONGODB_URI!).asPromise();
+  // Where the time goes: storing and reading an original-sized blob in the stack's blob store, from here, with nothing
+  // else running (`npm run bench:blobs` compares it with GridFS, where blobs were before).
+  const store = createBlobStore(loadConfig(target.env).blobs);
   const blob = randomBytes(Math.round(avgBytes)); // ciphertext is incompressible
   const puts: number[] = [];
   const gets: number[] = [];
-  try {
-    for (let i = 0; i < 6; i++) {
-      const name = `doc_bench_${i}`;
-      const [putMs] = await timed(() => putBlob(db.db!, `${name}/original`, blob, { documentId: name }));
-      const [getMs] = await timed(() => getBlob(db.db!, `${name}/original`));
-      if (i > 0) puts.push(putMs); // the first is a warm-up
-      if (i > 0) gets.push(getMs);
-      await deleteBlobs(db.db!, name);
-    }
-  } finally {
-    await db.close();
+  for (let i = 0; i < 6; i++) {
+    const name = `doc_bench${randomBytes(12).toString('base64url')}`;
+    const [putMs] = await timed(() => store.put(`${name}/original`, blob));
+    const [getMs] = await timed(() => store.get(`${name}/original`));
+    if (i > 0) puts.push(putMs); // the first is a warm-up
+    if (i > 0) gets.push(getMs);
+    await store.deleteDocument(name);
   }
 
   const col = (s: string, w = 14) => s.padStart(w);
@@ -292,8 +289,8 @@ async function endToEnd(target: Target, uploads: number, clients: number, pollMs
     summary(`${clients} clients: upload → accepted`, done.map((u) => u.done! - u.started)),
     `${'documents processed'.padEnd(34)} ${(uploads / ((finished - started) / 1000)).toFixed(2)} documents/s (first upload to last accepted: ${((finished - started) / 1000).toFixed(1)} s)`,
     `${'results'.padEnd(34)} ${Object.entries(results).map(([k, n]) => `${n} ${k}`).join(', ')}`,
-    summary(`GridFS put ${mb(blob.length)} (idle)`, puts),
-    summary(`GridFS get ${mb(blob.length)} (idle)`, gets),
+    summary(`blob store put ${mb(blob.length)} (idle)`, puts),
+    summary(`blob store get ${mb(blob.length)} (idle)`, gets),
     `${''.padEnd(34)} (an upload stores one such blob; processing reads it and stores a preview and a thumbnail)`,
     '',
     `Memory (MB), ${clients} uploads in flight  ${col('RSS before')}${col('peak RSS')}${col('VmHWM at end')}${col('RSS at end')}`,

@@ -34,6 +34,13 @@ const envSchema = z.object({
   /** Required in production: the address customers' links and e-mails point at. */
   PUBLIC_URL: z.url().optional(),
   DATA_DIR: z.string().default('./data'),
+  /** Document blobs as files (one machine); default DATA_DIR/blobs. Ignored when S3_BUCKET is set. */
+  BLOB_DIR: z.string().min(1).optional(),
+  /** Document blobs in this S3-compatible bucket (production); credentials from the AWS SDK's chain. */
+  S3_BUCKET: z.string().min(1).optional(),
+  S3_ENDPOINT: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL, e.g. http://minio:9000' }).optional(),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_FORCE_PATH_STYLE: z.enum(['true', 'false']).default('false'),
   TEMPORAL_ADDRESS: z.string().min(1).optional(),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   MONGODB_URI: z.string().min(1).optional(),
@@ -66,7 +73,11 @@ const envSchema = z.object({
   REMINDER_INTERVAL: duration('24h'),
   REVIEW_SLA: duration('4h'),
   RETENTION_PERIOD: duration('180d'),
+  ESCALATION_SLA: duration('24h'),
+  RETENTION_SWEEP_INTERVAL: duration('1m'),
   CLAIM_LEASE: duration('15m'),
+  /** How long an upload waits for its check's workflow to take it before answering 503 (the file is kept). */
+  UPLOAD_CONFIRM_TIMEOUT: duration('15s'),
   WORKER_TASK_QUEUES: z.string().default('checks,documents'),
   /** The worker's port for /healthz and /metrics (never published: metrics are for the operators' Prometheus). */
   WORKER_HEALTH_PORT: port.optional(),
@@ -95,16 +106,24 @@ export interface Durations {
   reviewSlaMs: number;
   retentionMs: number;
   claimLeaseMs: number;
+  /** Time an escalated case may wait for a senior before it is flagged overdue (absent in inputs of older checks). */
+  escalationSlaMs?: number;
 }
 
 /** Express's `trust proxy` value: all or nothing, a hop count, or addresses, subnets and presets. */
 export type TrustProxy = boolean | number | string[];
+
+/** Where document blobs live (documents/storage.ts). */
+export type BlobSettings =
+  | { kind: 'filesystem'; dir: string }
+  | { kind: 's3'; bucket: string; endpoint?: string; region: string; forcePathStyle: boolean };
 
 export interface Config {
   production: boolean;
   port: number;
   publicUrl: string;
   dataDir: string;
+  blobs: BlobSettings;
   temporal: { address?: string; namespace: string };
   mongodbUri?: string;
   serviceApiKeys: string[];
@@ -136,7 +155,9 @@ export interface Config {
   /** TEMPORAL_UI_URL as origins (`scheme://host:port`): the browser origins the codec endpoint answers (CORS). */
   temporalUiOrigins: string[];
   durations: Durations;
-  worker: { taskQueues: string[]; healthPort?: number };
+  /** `retentionSweepIntervalMs`: how often the checks worker's Schedule purges checks whose retention is due. */
+  worker: { taskQueues: string[]; healthPort?: number; retentionSweepIntervalMs: number };
+  uploads: { confirmTimeoutMs: number };
   logLevel: string;
   /** Which secrets are development defaults (the banner prints those). */
   devSecrets: { serviceApiKey?: string; reviewerJwtSecret?: string };
@@ -341,6 +362,11 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     if (value && secretBytes(value).length < 16) problems.push(`${name}: must be at least 16 bytes`);
   }
   if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET: required when WEBHOOK_URL is set');
+  // Files under DATA_DIR serve one machine; production's API replicas and workers share S3. A
+  // single-box production that wants files says so with BLOB_DIR.
+  if (production && !e.S3_BUCKET && !e.BLOB_DIR && !refused.has('S3_BUCKET') && !refused.has('BLOB_DIR')) {
+    problems.push('S3_BUCKET (or BLOB_DIR): required in production');
+  }
 
   let documentKey: Buffer | undefined;
   if (e.DOCUMENT_KEY !== undefined) {
@@ -391,6 +417,9 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
     port: e.PORT,
     publicUrl: (e.PUBLIC_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ''),
     dataDir,
+    blobs: e.S3_BUCKET
+      ? { kind: 's3', bucket: e.S3_BUCKET, endpoint: e.S3_ENDPOINT, region: e.S3_REGION, forcePathStyle: e.S3_FORCE_PATH_STYLE === 'true' }
+      : { kind: 'filesystem', dir: path.resolve(e.BLOB_DIR ?? path.join(dataDir, 'blobs')) },
     temporal: { address: e.TEMPORAL_ADDRESS, namespace: e.TEMPORAL_NAMESPACE },
     mongodbUri: e.MONGODB_URI,
     serviceApiKeys,
@@ -416,11 +445,14 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       reviewSlaMs: e.REVIEW_SLA,
       retentionMs: e.RETENTION_PERIOD,
       claimLeaseMs: e.CLAIM_LEASE,
+      escalationSlaMs: e.ESCALATION_SLA,
     },
     worker: {
       taskQueues: e.WORKER_TASK_QUEUES.split(',').map((q) => q.trim()).filter(Boolean),
       healthPort: e.WORKER_HEALTH_PORT,
+      retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL,
     },
+    uploads: { confirmTimeoutMs: e.UPLOAD_CONFIRM_TIMEOUT },
     logLevel: e.LOG_LEVEL,
     devSecrets: {
       serviceApiKey: e.SERVICE_API_KEYS ? undefined : serviceApiKeys[0],

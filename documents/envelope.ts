@@ -16,7 +16,7 @@
  *
  * All binary fields of stored records are base64 strings.
  */
-import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes, webcrypto, type CipherGCM, type DecipherGCM } from 'node:crypto';
 
 const ALGORITHM = 'aes-256-gcm';
 const KEY_BYTES = 32;
@@ -157,6 +157,28 @@ export function decryptBuffer(dataKey: Buffer, sealed: Sealed, aad: string): Buf
   decipher.setAuthTag(decode(sealed.tag, TAG_BYTES, 'tag'));
   try {
     return Buffer.concat([decipher.update(sealed.ciphertext), decipher.final()]);
+  } catch (err) {
+    throw new DecryptionError('cannot decrypt: the data was altered or belongs to another document', { cause: err });
+  }
+}
+
+/**
+ * `decryptBuffer` computed on libuv's thread pool (WebCrypto's AES-GCM), so decrypting a large
+ * blob does not hold up the calling thread — the document worker's, which may also run the
+ * decision path. Same format, same checks, same `DecryptionError`.
+ */
+export async function decryptBufferOffThread(dataKey: Buffer, sealed: Sealed, aad: string): Promise<Buffer> {
+  checkKey(dataKey, 'data key');
+  const iv = decode(sealed.iv, IV_BYTES, 'iv');
+  const tag = decode(sealed.tag, TAG_BYTES, 'tag');
+  const key = await webcrypto.subtle.importKey('raw', dataKey, 'AES-GCM', false, ['decrypt']);
+  try {
+    const plain = await webcrypto.subtle.decrypt(
+      { name: 'AES-GCM', iv, additionalData: Buffer.from(aad, 'utf8'), tagLength: TAG_BYTES * 8 },
+      key,
+      Buffer.concat([sealed.ciphertext, tag]), // WebCrypto takes the tag after the ciphertext
+    );
+    return Buffer.from(plain);
   } catch (err) {
     throw new DecryptionError('cannot decrypt: the data was altered or belongs to another document', { cause: err });
   }

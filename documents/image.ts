@@ -14,7 +14,7 @@
  * never decoded, so they cannot reach the preview or thumbnail. The original is kept (encrypted)
  * only for download by reviewers.
  */
-import { createHash } from 'node:crypto';
+import { webcrypto } from 'node:crypto';
 import sharp, { type Metadata, type OutputInfo } from 'sharp';
 import { DocumentRejected, type QualityRejectionReason } from './errors';
 import { isImageType, sniffType } from './sniff';
@@ -194,7 +194,7 @@ export async function processImage(input: Buffer, opts: ImageOptions = {}): Prom
   const { data, info } = decoded;
   const raw = { raw: { width: info.width, height: info.height, channels: info.channels } };
 
-  const [preview, thumbnail, analysis, hashPixels] = await Promise.all([
+  const [preview, thumbnail, analysis, hashPixels, sha256] = await Promise.all([
     sharp(data, raw).jpeg({ quality: opts.previewQuality ?? PREVIEW_QUALITY, mozjpeg: false }).toBuffer(),
     sharp(data, raw)
       .resize(thumbMax, thumbMax, { fit: 'inside', withoutEnlargement: true })
@@ -206,6 +206,7 @@ export async function processImage(input: Buffer, opts: ImageOptions = {}): Prom
       .raw()
       .toBuffer({ resolveWithObject: true }),
     sharp(data, raw).greyscale().resize(32, 32, { fit: 'fill' }).raw().toBuffer(),
+    sha256Hex(input),
   ]);
 
   const quality = measureQuality(analysis.data, analysis.info.width, analysis.info.height, analysis.info.channels, header);
@@ -220,9 +221,14 @@ export async function processImage(input: Buffer, opts: ImageOptions = {}): Prom
     format: header.format,
     quality,
     ...(rejection ? { rejection } : {}),
-    sha256: createHash('sha256').update(input).digest('hex'),
+    sha256,
     phash: dctHash(hashPixels, 32),
   };
+}
+
+/** SHA-256 on libuv's thread pool (WebCrypto): hashing 15 MB does not hold up the calling thread. */
+async function sha256Hex(input: Buffer): Promise<string> {
+  return Buffer.from(await webcrypto.subtle.digest('SHA-256', input)).toString('hex');
 }
 
 // --- quality --------------------------------------------------------------------------------

@@ -3,29 +3,34 @@
  *
  * Two independent checks; a file must pass both:
  *
- * 1. A raw-bytes scan (`scanPdfTokens`) for the names `/Encrypt`, `/JavaScript`, `/JS`, `/AA`,
+ * 1. A raw-bytes scan (pdfScan.mjs) for the names `/Encrypt`, `/JavaScript`, `/JS`, `/AA`,
  *    `/Launch`, `/XFA`, `/RichMedia`, `/EmbeddedFiles`, `/EmbeddedFile`, `/FileAttachment`, over
  *    the file and over the inflated contents of its object streams (`/Type /ObjStm`, where
  *    PDF 1.5+ writers put most dictionaries), with `#xx` escapes in names decoded. It is blunt on
  *    purpose: it may also refuse a benign file that merely mentions such a name (e.g. in
  *    uncompressed page text, or an XFA form without scripts). That is acceptable — the customer
- *    can upload a photo or a re-exported PDF instead.
+ *    can upload a photo or a re-exported PDF instead. It is one linear pass with a cap on
+ *    object-stream dictionaries, so its cost follows the file's size.
  * 2. pdf.js (legacy build, parse only: no fonts, no eval, no wasm, no network) opens the
  *    document and reports the page count, document / page / form JavaScript actions, embedded
- *    files and file-attachment annotations. It runs in a worker thread (pdf.worker.mjs) with a
- *    heap limit and a timeout (default 5 s); a worker that does not answer in time is
- *    terminated and replaced. (The heap limit does not cover ArrayBuffers pdf.js allocates for
- *    decoded streams; the timeout bounds those, and no page content or image is decoded here.)
+ *    files and file-attachment annotations.
+ *
+ * Both, and the file's SHA-256, run in one worker thread (pdf.worker.mjs) with a heap limit and
+ * one timeout (default 5 s) over the whole job; a worker that does not answer in time is
+ * terminated and replaced. The calling thread — the Temporal worker's, which also runs the
+ * decision path when one process serves both task queues — only copies the bytes over. (The heap
+ * limit does not cover ArrayBuffers allocated for inflated or decoded streams; the inflate
+ * budget and the timeout bound those, and no page content or image is decoded here.) A timeout
+ * or a crash of the thread is the file's fault: it is refused as 'unreadable', not retried.
  *
  * Nothing is rendered here; a reviewer downloads the original PDF (served as an attachment).
  */
-import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { constants as zlibConstants, inflateSync } from 'node:zlib';
-import { DocumentRejected } from './errors';
+import { DocumentRejected, type HardRejectionReason } from './errors';
 import { sniffType } from './sniff';
+import { DEFAULT_MAX_INFLATED_BYTES, PdfScanLimitError, scanPdfBytes, type PdfScan } from './pdfScan.mjs';
 
 export { DocumentRejected } from './errors';
 
@@ -44,7 +49,7 @@ export const DEFAULT_PDF_LIMITS: Readonly<PdfLimits> = {
   maxPages: 10,
   maxBytes: 20 * 1024 * 1024,
   timeoutMs: 5000,
-  maxInflatedBytes: 64 * 1024 * 1024,
+  maxInflatedBytes: DEFAULT_MAX_INFLATED_BYTES,
 };
 
 export interface PdfInfo {
@@ -55,89 +60,40 @@ export interface PdfInfo {
 
 // --- raw scan -------------------------------------------------------------------------------
 
-const ENCRYPT_NAMES = new Set(['Encrypt']);
-const SCRIPT_NAMES = new Set(['JavaScript', 'JS', 'AA', 'Launch', 'XFA', 'RichMedia']);
-const ATTACHMENT_NAMES = new Set(['EmbeddedFiles', 'EmbeddedFile', 'FileAttachment']);
-
-export interface PdfScan {
-  /** Distinct flagged names found, e.g. ['JavaScript', 'JS'] (without the slash). */
-  encrypted: string[];
-  scripted: string[];
-  attachments: string[];
-  /** Object streams inflated / skipped (unsupported filter or corrupt). */
-  objectStreams: number;
-  skippedStreams: number;
-}
-
-// A PDF name: '/' then regular characters (anything but white-space and delimiters).
-const NAME = /\/([^\s/%()<>[\]{}]+)/g;
-
-function decodeName(raw: string): string {
-  return raw.includes('#') ? raw.replace(/#([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))) : raw;
-}
-
-function collectNames(text: string, scan: PdfScan): void {
-  for (const match of text.matchAll(NAME)) {
-    const name = decodeName(match[1]);
-    if (ENCRYPT_NAMES.has(name) && !scan.encrypted.includes(name)) scan.encrypted.push(name);
-    if (SCRIPT_NAMES.has(name) && !scan.scripted.includes(name)) scan.scripted.push(name);
-    if (ATTACHMENT_NAMES.has(name) && !scan.attachments.includes(name)) scan.attachments.push(name);
-  }
-}
+export type { PdfScan } from './pdfScan.mjs';
+export { MAX_OBJECT_STREAM_MATCHES } from './pdfScan.mjs';
 
 /**
- * Finds the flagged names in the raw bytes and in FlateDecode object streams. Throws
- * `DocumentRejected('unreadable')` if inflating would exceed `maxInflatedBytes` in total.
+ * Finds the flagged names in the raw bytes and in FlateDecode object streams, in one linear pass
+ * (pdfScan.mjs). Throws `DocumentRejected('unreadable')` if the file holds more than
+ * `MAX_OBJECT_STREAM_MATCHES` object-stream dictionaries or inflating would exceed
+ * `maxInflatedBytes` in total. Runs on the calling thread: `inspectPdf` runs it in the pdf.js
+ * worker thread instead, under the timeout.
  */
 export function scanPdfTokens(input: Buffer, maxInflatedBytes = DEFAULT_PDF_LIMITS.maxInflatedBytes): PdfScan {
-  const scan: PdfScan = { encrypted: [], scripted: [], attachments: [], objectStreams: 0, skippedStreams: 0 };
-  const text = input.toString('latin1');
-  collectNames(text, scan);
-
-  let budget = maxInflatedBytes;
-  const objStm = /\/Type\s*\/ObjStm\b/g;
-  for (const match of text.matchAll(objStm)) {
-    const from = match.index ?? 0;
-    const streamAt = text.indexOf('stream', from);
-    const endobjAt = text.indexOf('endobj', from);
-    if (streamAt < 0 || (endobjAt >= 0 && endobjAt < streamAt)) continue;
-    // The dictionary of this object: from its "obj" keyword to "stream".
-    const dictStart = text.lastIndexOf(' obj', from);
-    const dict = text.slice(dictStart < 0 ? from : dictStart, streamAt);
-    let start = streamAt + 'stream'.length;
-    if (text[start] === '\r') start++;
-    if (text[start] === '\n') start++;
-    const end = text.indexOf('endstream', start);
-    if (end < 0) continue;
-    const filters = dict.match(/\/Filter\s*(\[[^\]]*\]|\/[^\s/[\]<>]+)/)?.[1] ?? '';
-    const filterNames = filters.match(/\/[^\s/[\]<>]+/g) ?? [];
-    if (filterNames.length !== 1 || !['/FlateDecode', '/Fl'].includes(filterNames[0]) || /\/DecodeParms/.test(dict)) {
-      scan.skippedStreams++;
-      continue;
-    }
-    let inflated: Buffer;
-    try {
-      inflated = inflateSync(input.subarray(start, end), { maxOutputLength: Math.max(1, budget), finishFlush: zlibConstants.Z_SYNC_FLUSH });
-    } catch (err) {
-      if (err instanceof RangeError || (err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw new DocumentRejected('unreadable', { cause: new Error('object streams inflate beyond the limit') });
-      }
-      scan.skippedStreams++;
-      continue;
-    }
-    budget -= inflated.length;
-    scan.objectStreams++;
-    collectNames(inflated.toString('latin1'), scan);
+  try {
+    return scanPdfBytes(input, maxInflatedBytes);
+  } catch (err) {
+    if (err instanceof PdfScanLimitError) throw new DocumentRejected('unreadable', { cause: err });
+    throw err;
   }
-  return scan;
 }
 
 // --- pdf.js in a worker -------------------------------------------------------------------
 
+/** What the worker thread is asked: pdf.js alone, or the whole inspection (hash, raw scan, pdf.js). */
+interface WorkerJob {
+  maxPages: number;
+  /** Set: hash and scan the raw bytes first, with this inflate budget. Unset: pdf.js only. */
+  scan?: { maxInflatedBytes: number };
+}
+
 interface WorkerResult {
   ok: boolean;
-  kind?: 'encrypted' | 'too_many_pages' | 'unreadable';
+  kind?: Extract<HardRejectionReason, 'encrypted' | 'scripted' | 'attachments' | 'too_many_pages' | 'unreadable'>;
   pages?: number;
+  /** Hex SHA-256 of the file (when the job scanned it). */
+  sha256?: string;
   scripted?: string[];
   attachments?: string[];
   error?: string;
@@ -172,10 +128,10 @@ class PdfWorkerHost {
   private queue: Promise<unknown> = Promise.resolve();
   private idleTimer: NodeJS.Timeout | undefined;
 
-  run(input: Buffer, maxPages: number, timeoutMs: number): Promise<WorkerResult> {
-    const job = this.queue.then(() => this.runNow(input, maxPages, timeoutMs));
-    this.queue = job.catch(() => undefined);
-    return job;
+  run(input: Buffer, job: WorkerJob, timeoutMs: number): Promise<WorkerResult> {
+    const result = this.queue.then(() => this.runNow(input, job, timeoutMs));
+    this.queue = result.catch(() => undefined);
+    return result;
   }
 
   async close(): Promise<void> {
@@ -235,7 +191,7 @@ class PdfWorkerHost {
     await worker.terminate();
   }
 
-  private async runNow(input: Buffer, maxPages: number, timeoutMs: number): Promise<WorkerResult> {
+  private async runNow(input: Buffer, job: WorkerJob, timeoutMs: number): Promise<WorkerResult> {
     clearTimeout(this.idleTimer);
     if (!this.ready || this.jobs >= JOBS_PER_WORKER) {
       if (this.worker) await this.discard(this.worker);
@@ -262,7 +218,7 @@ class PdfWorkerHost {
         resolve(r);
       };
       worker.on('message', onMessage).once('error', onError).once('exit', onExit);
-      worker.postMessage({ id, data, maxPages }, [data.buffer]);
+      worker.postMessage({ id, data, ...job }, [data.buffer]);
     });
 
     if (this.worker === worker) {
@@ -281,39 +237,38 @@ export function closePdfWorker(): Promise<void> {
   return host.close();
 }
 
+/** The worker's answer, or the `DocumentRejected` it stands for. */
+function settled(result: WorkerResult, source: string): WorkerResult {
+  if (result.ok) return result;
+  const kind = result.kind ?? 'unreadable';
+  throw new DocumentRejected(kind, { cause: new Error(`${source}: ${result.error ?? kind}`) });
+}
+
 /**
- * Opens the PDF with pdf.js in a worker thread (bounded heap, terminated after `timeoutMs`) and
+ * Opens the PDF with pdf.js in the worker thread (bounded heap, terminated after `timeoutMs`) and
  * reports its page count and active content. Throws `DocumentRejected` ('encrypted',
  * 'too_many_pages', 'unreadable'); does NOT judge scripts/attachments (see `inspectPdf`).
  * Throws a plain Error only if the worker itself cannot start (retry later).
  */
 export async function parsePdfStructure(input: Buffer, limits: Pick<PdfLimits, 'maxPages' | 'timeoutMs'>): Promise<PdfStructure> {
-  const result = await host.run(input, limits.maxPages, limits.timeoutMs);
-  if (!result.ok) {
-    const kind = result.kind ?? 'unreadable';
-    throw new DocumentRejected(kind, { cause: new Error(`pdf.js: ${result.error ?? kind}`) });
-  }
+  const result = settled(await host.run(input, { maxPages: limits.maxPages }, limits.timeoutMs), 'pdf.js');
   return { pages: result.pages ?? 0, scripted: result.scripted ?? [], attachments: result.attachments ?? [] };
 }
 
 /**
  * Checks an uploaded PDF. Returns its page count and SHA-256, or throws `DocumentRejected` with
  * reason 'file_too_large' | 'unsupported_type' | 'encrypted' | 'scripted' | 'attachments' |
- * 'too_many_pages' | 'unreadable'.
+ * 'too_many_pages' | 'unreadable'. Everything past the two checks below runs in the worker
+ * thread, within `timeoutMs`; a plain Error means the worker could not start (retry later).
  */
 export async function inspectPdf(input: Buffer, limits: Partial<PdfLimits> = {}): Promise<PdfInfo> {
   const l: PdfLimits = { ...DEFAULT_PDF_LIMITS, ...limits };
   if (input.length > l.maxBytes) throw new DocumentRejected('file_too_large');
   if (sniffType(input) !== 'application/pdf') throw new DocumentRejected('unsupported_type');
 
-  const scan = scanPdfTokens(input, l.maxInflatedBytes);
-  if (scan.encrypted.length) throw new DocumentRejected('encrypted', { cause: new Error(`raw scan: /${scan.encrypted.join(' /')}`) });
-  if (scan.scripted.length) throw new DocumentRejected('scripted', { cause: new Error(`raw scan: /${scan.scripted.join(' /')}`) });
-  if (scan.attachments.length) throw new DocumentRejected('attachments', { cause: new Error(`raw scan: /${scan.attachments.join(' /')}`) });
-
-  const structure = await parsePdfStructure(input, l);
-  if (structure.scripted.length) throw new DocumentRejected('scripted', { cause: new Error(`pdf.js: ${structure.scripted.join('; ')}`) });
-  if (structure.attachments.length) throw new DocumentRejected('attachments', { cause: new Error(`pdf.js: ${structure.attachments.join('; ')}`) });
-
-  return { pages: structure.pages, sha256: createHash('sha256').update(input).digest('hex') };
+  const result = settled(await host.run(input, { maxPages: l.maxPages, scan: { maxInflatedBytes: l.maxInflatedBytes } }, l.timeoutMs), 'inspection');
+  if (result.scripted?.length) throw new DocumentRejected('scripted', { cause: new Error(`pdf.js: ${result.scripted.join('; ')}`) });
+  if (result.attachments?.length) throw new DocumentRejected('attachments', { cause: new Error(`pdf.js: ${result.attachments.join('; ')}`) });
+  if (!result.sha256) throw new Error('the PDF worker answered without a hash');
+  return { pages: result.pages ?? 0, sha256: result.sha256 };
 }

@@ -1,13 +1,18 @@
-// pdf.js inspection of PDFs, run in a worker thread by documents/pdf.ts so that a hostile file
-// can be stopped (worker.terminate()) after a timeout and cannot exhaust the main heap. The
-// worker is kept for further jobs (loading pdf.js costs a few hundred ms); pdf.ts replaces it
+// Inspection of PDFs, run in a worker thread by documents/pdf.ts so that a hostile file can be
+// stopped (worker.terminate()) after a timeout, cannot exhaust the main heap, and never holds up
+// the main thread (which runs the decision path when one process serves both task queues): the
+// file's SHA-256, the raw-bytes scan (pdfScan.mjs) and pdf.js all run here, under one timeout.
+// The worker is kept for further jobs (loading pdf.js costs a few hundred ms); pdf.ts replaces it
 // after a timeout, a crash, or a number of jobs.
 // Plain ESM JavaScript on purpose: it runs without tsx and imports pdf.js's legacy build, which
 // is an ES module.
-// workerData: { pdfjsUrl }. Job message: { id, data: Uint8Array, maxPages }.
-// Reply: { id, ok: true, pages, scripted: string[], attachments: string[] }
-//     or { id, ok: false, kind: 'encrypted' | 'too_many_pages' | 'unreadable', pages?, error }.
+// workerData: { pdfjsUrl }. Job message: { id, data: Uint8Array, maxPages, scan?: { maxInflatedBytes } }
+// (without `scan`: pdf.js only).
+// Reply: { id, ok: true, pages, sha256?, scripted: string[], attachments: string[] }
+//     or { id, ok: false, kind: 'encrypted' | 'scripted' | 'attachments' | 'too_many_pages' | 'unreadable', pages?, error }.
+import { createHash } from 'node:crypto';
 import { parentPort, workerData } from 'node:worker_threads';
+import { PdfScanLimitError, scanPdfBytes } from './pdfScan.mjs';
 
 const pdfjs = await import(workerData.pdfjsUrl);
 
@@ -67,8 +72,36 @@ async function inspect(data, maxPages) {
   }
 }
 
-parentPort.on('message', ({ id, data, maxPages }) => {
-  inspect(data, maxPages).then(
+/** Hash and raw scan; a refusal ({ ok: false, ... }) or { sha256 }. */
+function scanRaw(data, maxInflatedBytes) {
+  const bytes = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+  const sha256 = createHash('sha256').update(bytes).digest('hex');
+  let scan;
+  try {
+    scan = scanPdfBytes(bytes, maxInflatedBytes);
+  } catch (err) {
+    if (err instanceof PdfScanLimitError) return { ok: false, kind: 'unreadable', error: `raw scan: ${err.message}` };
+    throw err;
+  }
+  for (const kind of ['encrypted', 'scripted', 'attachments']) {
+    if (scan[kind].length) return { ok: false, kind, error: `raw scan: /${scan[kind].join(' /')}` };
+  }
+  return { sha256 };
+}
+
+async function job({ data, maxPages, scan }) {
+  let sha256;
+  if (scan) {
+    const raw = scanRaw(data, scan.maxInflatedBytes);
+    if (!raw.sha256) return raw;
+    sha256 = raw.sha256;
+  }
+  const result = await inspect(data, maxPages);
+  return sha256 && result.ok ? { ...result, sha256 } : result;
+}
+
+parentPort.on('message', ({ id, ...message }) => {
+  job(message).then(
     (result) => parentPort.postMessage({ id, ...result }),
     (err) => parentPort.postMessage({ id, ok: false, kind: 'unreadable', error: String(err?.message ?? err) }),
   );

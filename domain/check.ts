@@ -121,6 +121,12 @@ export interface CheckState {
   claim: Claim | null;
   /** When an `in_review` case escalates if nobody decided it. */
   slaDueAt: string | null;
+  /**
+   * When an `escalated` case is overdue if no senior decided it (ESCALATION_SLA),
+   * and when it was flagged so. Absent on checks started before escalations had an SLA.
+   */
+  escalationDueAt?: string | null;
+  escalationOverdueAt?: string | null;
   createdAt: string;
   updatedAt: string;
   timeline: TimelineEntry[];
@@ -140,6 +146,14 @@ export interface CheckView {
   updatedAt: string;
   timeline?: Omit<TimelineEntry, 'seq'>[];
 }
+
+/** The events a check sends to WEBHOOK_URL (API.md: `check.status_changed`, one per transition). */
+export const webhookEventTypes = {
+  statusChanged: 'check.status_changed',
+  /** An escalated case nobody decided within ESCALATION_SLA. */
+  escalationOverdue: 'check.escalation_overdue',
+} as const;
+export type WebhookEventType = (typeof webhookEventTypes)[keyof typeof webhookEventTypes];
 
 export class TransitionError extends Error {
   constructor(
@@ -198,6 +212,8 @@ export function decidedState(input: {
     documents: [],
     claim: null,
     slaDueAt: status === 'in_review' ? new Date(Date.parse(createdAt) + input.reviewSlaMs).toISOString() : null,
+    escalationDueAt: null,
+    escalationOverdueAt: null,
     createdAt,
     updatedAt: createdAt,
     timeline: [

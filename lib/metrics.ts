@@ -42,7 +42,8 @@ export const documentsProcessed = new Counter({
 
 export const slaBreaches = new Counter({
   name: 'fraud_sla_breaches_total',
-  help: 'Cases escalated because nobody decided them within the review SLA',
+  help: 'SLA breaches, by SLA: review (a case escalated because nobody decided it within REVIEW_SLA), escalation (an escalated case flagged overdue after ESCALATION_SLA)',
+  labelNames: ['sla'],
   registers: [registry],
 });
 
@@ -55,6 +56,7 @@ export const webhookFailures = new Counter({
 
 export const retentionPurges = new Counter({
   name: 'fraud_retention_purges_total',
-  help: "Checks whose customer data was purged at the end of the retention period",
+  help: "Checks whose customer data was purged at the end of the retention period, by what purged it (sweep, daily_pass, workflow: a check workflow's own timer from before the sweep)",
+  labelNames: ['by'],
   registers: [registry],
 });

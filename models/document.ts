@@ -1,8 +1,9 @@
 /**
  * A customer's document: metadata, quality, fingerprints and the wrapped data
- * key of its encrypted blobs (GridFS bucket `documents`: `<documentId>/original`,
- * `/preview`, `/thumbnail`). Written at upload by the API (status `processing`)
- * and then only by the document activity; the check's workflow holds the status
+ * key of its encrypted blobs (in the blob store, documents/storage.ts:
+ * `<documentId>/original`, `/preview`, `/thumbnail`; in GridFS for documents
+ * stored before it). Written at upload by the API (status `processing`) and
+ * then only by the document activity; the check's workflow holds the status
  * that counts. Crypto-shredding deletes `dataKey` and the blobs.
  */
 import { Schema, model } from 'mongoose';

@@ -9,10 +9,11 @@ import { AuditModel } from './audit';
 import { EmailModel } from './email';
 import { QueueEntryModel } from './queueEntry';
 import { KeyRecordModel } from './keyRecord';
+import { RetentionEntryModel } from './retention';
 
-export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel };
+export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel };
 
-const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel];
+const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel];
 
 /**
  * Connects and makes sure every collection and index exists (unique indexes are our concurrency

@@ -8,10 +8,12 @@ export const lookupFields: Record<string, string[]> = {
   velocity: ['_id', 'card', 'email', 'device', 'ip', 'shippingAddress'],
   verifications: ['_id', 'checkId'],
   documents: ['_id', 'checkId', 'sha256', 'phashBands'],
+  // GridFS: documents stored before the blob store (read and purged, never written).
   'documents.files': ['filename'],
   'documents.chunks': ['files_id'],
   emails: ['_id'],
   queue: ['_id', 'status'],
   audit: ['_id', 'checkId'],
   blocklist: ['_id'],
+  retention: ['_id', 'minute'],
 };

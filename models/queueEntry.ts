@@ -18,6 +18,9 @@ const queueEntrySchema = new Schema(
     createdAt: { type: Date, required: true },
     updatedAt: { type: Date, required: true },
     slaDueAt: { type: Date, default: null },
+    /** An escalated case's own SLA, and when it was flagged overdue (the console shows the flag). */
+    escalationDueAt: { type: Date, default: null },
+    escalationOverdueAt: { type: Date, default: null },
     assignee: { type: String, default: null },
     leaseExpiresAt: { type: Date, default: null },
     documentCount: { type: Number, default: 0 },
@@ -30,7 +33,7 @@ export const QueueEntryModel = model('QueueEntry', queueEntrySchema);
 
 /** The fields of a queue entry, from a check read-model document. */
 export function queueFields(check: Record<string, unknown>): Record<string, unknown> {
-  const keys = ['orderId', 'status', 'band', 'score', 'amount', 'currency', 'createdAt', 'updatedAt', 'slaDueAt', 'assignee', 'leaseExpiresAt', 'documentCount', 'flags'];
+  const keys = ['orderId', 'status', 'band', 'score', 'amount', 'currency', 'createdAt', 'updatedAt', 'slaDueAt', 'escalationDueAt', 'escalationOverdueAt', 'assignee', 'leaseExpiresAt', 'documentCount', 'flags'];
   return Object.fromEntries(keys.filter((k) => check[k] !== undefined).map((k) => [k, check[k]]));
 }
 

@@ -3,7 +3,7 @@
  * and `node dist/worker/main.js` (no tsx, no webpack at run time):
  * - the code compiled by tsc (tsconfig.build.json: production folders only);
  * - the files the code reads by path at run time (`path.join(__dirname, …)`): the pages
- *   (api/routes/verification.ts → web/) and pdf.js's worker script (documents/pdf.ts);
+ *   (api/routes/verification.ts → web/) and the PDF worker's scripts (documents/pdf.ts);
  * - the workflows bundled once (bundleWorkflowCode), which dist/worker/main.js loads
  *   instead of bundling at start (worker/workflowSource.ts).
  */
@@ -15,7 +15,7 @@ import { WORKFLOW_BUNDLE } from '../worker/workflowSource';
 
 const root = path.resolve(__dirname, '..');
 const dist = path.join(root, 'dist');
-const runtimeFiles = ['web', 'documents/pdf.worker.mjs'];
+const runtimeFiles = ['web', 'documents/pdf.worker.mjs', 'documents/pdfScan.mjs'];
 
 async function main(): Promise<void> {
   rmSync(dist, { recursive: true, force: true });

@@ -34,10 +34,11 @@ async function main(): Promise<void> {
   });
   await new Promise<void>((r) => hooks.listen(hookPort, '127.0.0.1', r));
   const target = await benchTarget({
-    UPLOAD_DEADLINE: '6s',
-    REMINDER_INTERVAL: '2s',
+    UPLOAD_DEADLINE: '15s',
+    REMINDER_INTERVAL: '6s',
     REVIEW_SLA: '3s',
     RETENTION_PERIOD: '4s',
+    ESCALATION_SLA: '3s',
     WEBHOOK_URL: `http://127.0.0.1:${hookPort}/hooks`,
     WEBHOOK_SECRET: 'record',
     DOCUMENT_KEY: REPLAY_DOCUMENT_KEY, // the replay test decrypts the payloads with it
@@ -72,6 +73,17 @@ async function main(): Promise<void> {
     await api('POST', `/v1/review/cases/${checkId}/claim`, token);
     const res = await api('POST', `/v1/review/cases/${checkId}/decision`, token, { action, reason: `recorded ${action}`, ...extra });
     if (res.status !== 200) throw new Error(`${action}: ${res.status} ${JSON.stringify(res.body)}`);
+  };
+
+  /** Whether the cancel update was accepted while the decide update was still in flight. */
+  const cancelWaited = async (orderId: string) => {
+    const events = (await client.workflow.getHandle(`fraud-check/${orderId}`).fetchHistory()).events ?? [];
+    const accepted = (name: string) => events.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === name);
+    const decide = accepted('decide');
+    const cancel = accepted('cancel');
+    if (!decide || !cancel) return false;
+    const decided = events.find((e) => String(e.workflowExecutionUpdateCompletedEventAttributes?.acceptedEventId ?? '') === String(decide.eventId));
+    return Number(cancel.eventId) < Number(decided?.eventId ?? 0);
   };
 
   const scenarios: Record<string, () => Promise<string>> = {
@@ -111,11 +123,56 @@ async function main(): Promise<void> {
       await decide(senior, c.checkId, 'approve');
       return c.orderId;
     },
+    'escalation-overdue-then-approved': async () => {
+      const c = await submit(reviewOrder());
+      await decide(reviewer, c.checkId, 'escalate');
+      for (let i = 0; i < 300; i++) {
+        if ((await api('GET', `/v1/review/cases/${c.checkId}`, senior)).body.escalationOverdueAt) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await decide(senior, c.checkId, 'approve');
+      return c.orderId;
+    },
+    'cancel-waits-for-request-documents': async () => {
+      // Until a cancel arrives while request_documents is being applied (it waits, then cancels).
+      for (let attempt = 0; attempt < 20; attempt++) {
+        const c = await submit(reviewOrder());
+        await api('POST', `/v1/review/cases/${c.checkId}/claim`, reviewer);
+        await Promise.all([
+          api('POST', `/v1/review/cases/${c.checkId}/decision`, reviewer, { action: 'request_documents', reason: 'recorded race', requested: ['address'] }),
+          new Promise((r) => setTimeout(r, 20 + attempt * 5)).then(() =>
+            api('POST', `/v1/checks/${c.orderId}/cancel`, target.serviceKey, { reason: 'recorded race' }),
+          ),
+        ]);
+        if (await cancelWaited(c.orderId)) return c.orderId;
+      }
+      throw new Error('no cancel arrived while request_documents was being applied');
+    },
+    'resubmitted-after-history-deleted': async () => {
+      const order = cleanOrder();
+      await submit(order);
+      const handle = client.workflow.getHandle(`fraud-check/${order.orderId}`);
+      await handle.result();
+      await connection.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: handle.workflowId } });
+      for (let i = 0; i < 300; i++) {
+        try {
+          await handle.describe();
+          await new Promise((r) => setTimeout(r, 100));
+        } catch {
+          break;
+        }
+      }
+      const again = await api('POST', '/v1/checks', target.serviceKey, order);
+      if (again.status !== 200) throw new Error(`resubmission: ${again.status} ${JSON.stringify(again.body)}`);
+      return order.orderId;
+    },
   };
 
   mkdirSync(out, { recursive: true });
   try {
-    for (const [name, run] of Object.entries(scenarios)) {
+    // `npm run record:histories -- <folder> [path …]`: only those paths (the rest of the folder stays).
+    const only = process.argv.slice(3);
+    for (const [name, run] of Object.entries(scenarios).filter(([n]) => only.length === 0 || only.includes(n))) {
       const orderId = await run();
       const handle = client.workflow.getHandle(`fraud-check/${orderId}`);
       await handle.result(); // ends after the (short) retention period

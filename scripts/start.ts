@@ -1,10 +1,15 @@
 /**
  * `npm start`: the whole product on one machine. Starts the embedded stack
- * (unless TEMPORAL_ADDRESS / MONGODB_URI point elsewhere), then the worker and
+ * (unless TEMPORAL_ADDRESS / MONGODB_URI point elsewhere), then the workers and
  * the API; prints where everything is; Ctrl-C stops all it started.
+ *
+ * Two worker processes, as in production: one for decisions (`checks`), one for
+ * image and PDF work (`documents`). A document then never shares an event loop,
+ * a thread pool or a crash with the decision path. WORKER_TASK_QUEUES, when set,
+ * runs one worker with exactly those queues instead.
  */
 import mongoose from 'mongoose';
-import { loadConfig, type Config } from '../config';
+import { loadConfig, taskQueues, type Config } from '../config';
 import { checkDocumentKeys } from '../lib/documentKeys';
 import { connectTemporalClient } from '../lib/temporal';
 import { startStack } from '../stack';
@@ -25,7 +30,9 @@ async function main(): Promise<void> {
   // Metrics ports for operators (left off when taken: they are a convenience here, not a requirement).
   const workerOpsPort = await freeOrNone(config.worker.healthPort ?? DEV_WORKER_OPS_PORT);
   const apiMetricsPort = await freeOrNone(config.metricsPort ?? DEV_API_METRICS_PORT);
+  const documentsOpsPort = process.env.WORKER_TASK_QUEUES ? undefined : await freeOrNone(DEV_DOCUMENTS_WORKER_OPS_PORT);
   const workerEnv = { ...env, ...(workerOpsPort ? { WORKER_HEALTH_PORT: String(workerOpsPort) } : {}) };
+  const documentsWorkerEnv = { ...env, ...(documentsOpsPort ? { WORKER_HEALTH_PORT: String(documentsOpsPort) } : {}) };
   const uiOrigins = stack.temporalUiUrl ? [stack.temporalUiUrl, stack.temporalUiUrl.replace('//localhost:', '//127.0.0.1:')] : [];
   const apiEnv = {
     ...env,
@@ -53,7 +60,16 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stop(0));
 
   try {
-    services.push(await startService('worker', 'worker/main.ts', workerEnv, { logDir: stack.logDir, echo: true }));
+    if (process.env.WORKER_TASK_QUEUES) {
+      services.push(await startService('worker', 'worker/main.ts', workerEnv, { logDir: stack.logDir, echo: true }));
+    } else {
+      const started = await Promise.allSettled([
+        startService('worker', 'worker/main.ts', { ...workerEnv, WORKER_TASK_QUEUES: taskQueues.checks }, { logDir: stack.logDir, echo: true }),
+        startService('documents-worker', 'worker/main.ts', { ...documentsWorkerEnv, WORKER_TASK_QUEUES: taskQueues.documents }, { logDir: stack.logDir, echo: true }),
+      ]);
+      for (const s of started) if (s.status === 'fulfilled') services.push(s.value); // stopped on failure, too
+      for (const s of started) if (s.status === 'rejected') throw s.reason;
+    }
     services.push(await startService('api', 'api/main.ts', apiEnv, { logDir: stack.logDir, echo: true }));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
@@ -81,7 +97,7 @@ async function main(): Promise<void> {
           `                 with "Include cross-origin credentials" on)`,
         ]
       : []),
-    `  Metrics        ${[workerOpsPort && `worker http://127.0.0.1:${workerOpsPort}/metrics`, apiMetricsPort && `API http://127.0.0.1:${apiMetricsPort}/metrics`].filter(Boolean).join(', ') || 'off (ports taken)'}`,
+    `  Metrics        ${[workerOpsPort && `worker http://127.0.0.1:${workerOpsPort}/metrics`, documentsOpsPort && `documents worker http://127.0.0.1:${documentsOpsPort}/metrics`, apiMetricsPort && `API http://127.0.0.1:${apiMetricsPort}/metrics`].filter(Boolean).join(', ') || 'off (ports taken)'}`,
     `  Database       ${stack.mongodbUri}`,
     `  Data and logs  ${config.dataDir}  (logs in ${stack.logDir})`,
   ];
@@ -100,6 +116,7 @@ async function main(): Promise<void> {
 
 const DEV_WORKER_OPS_PORT = 9464;
 const DEV_API_METRICS_PORT = 9465;
+const DEV_DOCUMENTS_WORKER_OPS_PORT = 9466;
 
 async function freeOrNone(port: number): Promise<number | undefined> {
   if (!(await canConnect(port))) return port;

@@ -11,6 +11,7 @@ import path from 'node:path';
 
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
 const ferretSource = path.join(__dirname, 'ferretdb');
+const s3Source = path.join(__dirname, 's3');
 
 export function cacheDir(): string {
   const base = process.env.FRAUD_ENGINE_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'fraud-engine');
@@ -67,6 +68,19 @@ export function ferretdbBinary(): string {
   if (existsSync(cached)) return cached;
   if (!goBinary()) needGo('FerretDB', 'put a `ferretdb-embedded` binary on PATH, or set MONGODB_URI to a running MongoDB');
   build('FerretDB v1.24.2', ['build', '-trimpath', '-o', cached, '.'], {}, ferretSource);
+  return cached;
+}
+
+/** An S3-protocol server in memory (gofakes3) from our main module in stack/s3, for the S3 blob store's tests; rebuilt when its source changes. */
+export function s3Binary(): string {
+  const found = onPath('s3-embedded');
+  if (found) return found;
+  const hash = createHash('sha256');
+  for (const file of ['go.mod', 'go.sum', 'main.go']) hash.update(readFileSync(path.join(s3Source, file)));
+  const cached = path.join(cacheDir(), 'bin', `s3-embedded-${hash.digest('hex').slice(0, 12)}`);
+  if (existsSync(cached)) return cached;
+  if (!goBinary()) needGo('the test S3 server', 'put an `s3-embedded` binary on PATH');
+  build('the test S3 server (gofakes3)', ['build', '-trimpath', '-o', cached, '.'], {}, s3Source);
   return cached;
 }
 

@@ -3,6 +3,8 @@
  * queue, and document processing on `documents` (WORKER_TASK_QUEUES chooses;
  * one process can serve both). Several can run at once; Temporal spreads the work.
  */
+import { readdirSync } from 'node:fs';
+import os from 'node:os';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
 import { loadConfig, taskQueues } from '../config';
@@ -13,6 +15,7 @@ import { dataConverter } from '../lib/payloadCodec';
 import { checkDocumentKeys } from '../lib/documentKeys';
 import { reportFatal } from '../lib/fatal';
 import { workflowSource } from './workflowSource';
+import { ensureSchedules } from './schedules';
 import { SDK_METRIC_PREFIX, privateMetricsAddress, registerQueueGauges, startOperationsServer } from './metrics';
 
 /**
@@ -28,6 +31,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   if (!config.temporal.address) throw new Error('TEMPORAL_ADDRESS is not set');
   if (!config.mongodbUri) throw new Error('MONGODB_URI is not set');
+  if (!config.worker.taskQueues.includes(taskQueues.checks)) yieldToDecisions();
 
   // With an operations port, the SDK's metrics go to a private exporter that /metrics reads.
   const sdkMetricsAddress = config.worker.healthPort !== undefined ? await privateMetricsAddress() : undefined;
@@ -68,6 +72,8 @@ async function main(): Promise<void> {
         shutdownForceTime: SHUTDOWN_FORCE_TIME,
       }),
     );
+    // The retention sweep and daily pass run from Schedules on this queue (created or updated here).
+    await ensureSchedules(client, config);
   }
 
   if (config.worker.taskQueues.includes(taskQueues.documents)) {
@@ -105,6 +111,29 @@ async function main(): Promise<void> {
     operations?.close();
     await connection.close();
     await disconnectDatabase();
+  }
+}
+
+/**
+ * A worker that only does document work (sharp, pdf.js) gives way to decisions on a shared
+ * machine: it lowers its CPU priority at start, so the checks worker, Temporal and the database
+ * win when the cores are busy, and documents use what is left. Linux priorities are per thread
+ * and inherited by new threads: every thread that already exists (V8's, libuv's pool that runs
+ * sharp) is lowered, and those started later (libvips, Temporal's core, pdf.js) inherit it.
+ * Lowering one's own priority needs no privilege.
+ */
+const DOCUMENTS_NICENESS = 10;
+function yieldToDecisions(): void {
+  try {
+    let threads: number[] = [0]; // 0: the calling thread, where /proc is not there
+    try {
+      threads = readdirSync('/proc/self/task').map(Number);
+    } catch {
+      // not Linux
+    }
+    for (const tid of threads) os.setPriority(tid, Math.max(os.getPriority(tid), DOCUMENTS_NICENESS));
+  } catch (error) {
+    logger.warn({ err: { message: (error as Error).message } }, 'cannot lower the documents worker priority');
   }
 }
 

@@ -3,8 +3,18 @@
  *
  * Reads top to bottom: score and decide; then wait — for messages (documents,
  * claims, reviewer decisions, cancel) or for the next timer (reminder, upload
- * deadline, review SLA) — until the check is final; then keep it for the
- * retention period and purge the customer's data.
+ * deadline, review SLA, escalation SLA) — until the check is final; then finish
+ * the deliveries and complete. The final projection files the check for the
+ * retention sweep (activities/retention.ts), which purges it when its retention
+ * ends; checks started before that keep their own retention timer.
+ *
+ * Transitions are applied one at a time. A handler that must wait for an
+ * activity before its transition (request_documents registers the new link
+ * first) reserves it synchronously, before it waits: the validators of later
+ * messages see the reservation (decisions and claims are refused, a cancel waits
+ * for it), timers hold off, and every handler re-checks after each wait and
+ * refuses with an ApplicationFailure, never a plain error (a plain error fails
+ * the workflow task on every retry: the check would be wedged).
  */
 import * as wf from '@temporalio/workflow';
 import type { Durations } from '../config';
@@ -15,11 +25,14 @@ import {
   decisionProblem,
   isFinal,
   MAX_VERIFICATION_ROUNDS,
+  TransitionError,
   transitionAudit,
+  webhookEventTypes,
   type Actor,
   type CheckState,
   type DocumentState,
   type Status,
+  type WebhookEventType,
 } from '../domain/check';
 import type { DocumentKind, Order } from '../domain/order';
 import type { CheckActivities } from '../activities';
@@ -83,9 +96,31 @@ const system: Actor = { type: 'system' };
 
 export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   const { checkId, order, durations } = input;
+  // Since 2026-12: transitions are reserved across their awaits (checks started before apply them as they arrive).
+  const reserving = wf.patched('reserved-transitions');
   let state: CheckState | undefined;
   const now = () => new Date(Date.now()).toISOString();
   const pending: Promise<unknown>[] = [];
+  /** Deliveries, audit entries, document work and signals not yet done: the workflow completes when none is left. */
+  let outstanding = 0;
+  function track(work: Promise<unknown>): void {
+    outstanding++;
+    const done = () => void outstanding--;
+    void work.then(done, done);
+    pending.push(work);
+  }
+
+  // ---- transitions in flight ------------------------------------------------
+  /** The transition a handler is applying across an await (request_documents while its link is registered). */
+  let applying: string | undefined;
+  /** Cancels accepted and waiting (for the first decision, or for `applying`). */
+  let cancelsWaiting = 0;
+  /** Why a decision, claim or upload cannot start now, if something else is under way. */
+  function busy(): string | undefined {
+    if (applying) return `another decision is being applied (${applying}); try again`;
+    if (cancelsWaiting > 0) return 'the order is being cancelled';
+    return undefined;
+  }
 
   /** Changes the state without a status transition (documents, claims): projected, not webhooked. */
   function touch(change: (s: CheckState) => CheckState): void {
@@ -95,32 +130,63 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   // ---- projection, webhooks, audit ------------------------------------------
   let projectedVersion = 0;
   let webhooksEnabled = false;
+  /** Counts this check's webhook events: each carries the next `sequence` (kept across retries). */
+  let webhookSequence = 0;
 
-  /** One signed event per transition (delivered at least once) and one audit entry. */
-  function publish(check: CheckState, { audited = false } = {}): void {
-    const entry = check.timeline[check.timeline.length - 1];
-    const audit = transitionAudit(checkId, entry);
-    const eventId = audit.eventId;
-    if (!audited) pending.push(store.auditEvent(audit));
+  function deliver(type: WebhookEventType, eventId: string, createdAt: string, check: CheckState): void {
     if (!webhooksEnabled) return;
-    pending.push(
-      delivery.deliverWebhook({ eventId, createdAt: entry.at, check }).catch(() => {
+    webhookSequence++;
+    track(
+      delivery.deliverWebhook({ eventId, type, sequence: webhookSequence, createdAt, check }).catch(() => {
         // Given up after three days of retries: the failure stays in history; the check goes on.
       }),
     );
   }
 
+  /** One signed event per transition (delivered at least once) and one audit entry. */
+  function publish(check: CheckState, { audited = false } = {}): void {
+    const entry = check.timeline[check.timeline.length - 1];
+    const audit = transitionAudit(checkId, entry);
+    if (!audited) track(store.auditEvent(audit));
+    deliver(webhookEventTypes.statusChanged, audit.eventId, entry.at, check);
+  }
+
+  /**
+   * Applies a transition. A handler's transition that no longer applies (the
+   * check changed while it waited) is refused with an ApplicationFailure: it
+   * fails that one update, never the workflow task.
+   */
   function transition(to: Status, event: string, actor: Actor, reason: string, change?: (s: CheckState) => CheckState): void {
-    let next = applyTransition(state!, to, { at: now(), event, actor, reason });
+    let next: CheckState;
+    try {
+      next = applyTransition(state!, to, { at: now(), event, actor, reason });
+    } catch (error) {
+      if (error instanceof TransitionError) throw failure(failureTypes.invalidState, `${error.message} (it changed meanwhile)`);
+      throw error;
+    }
     if (change) next = change(next);
-    // Every transition ends the claim and the SLA clock; a new review starts its own.
+    const escalationSlaMs = durations.escalationSlaMs;
+    // Every transition ends the claim and the SLA clocks; a new review or escalation starts its own.
     state = {
       ...next,
       claim: null,
       slaDueAt: to === 'in_review' ? new Date(Date.now() + durations.reviewSlaMs).toISOString() : null,
+      escalationDueAt: to === 'escalated' && escalationSlaMs !== undefined ? new Date(Date.now() + escalationSlaMs).toISOString() : null,
+      escalationOverdueAt: null,
       verification: to === 'awaiting_documents' || to === 'in_review' || to === 'escalated' ? next.verification : null,
     };
     publish(state);
+  }
+
+  /** Nobody decided an escalated case in time: flagged on the case, announced to the pipeline and to operators. */
+  function flagEscalationOverdue(): void {
+    const at = now();
+    touch((s) => ({ ...s, escalationOverdueAt: at }));
+    const escalation = state!.timeline[state!.timeline.length - 1];
+    const detail = { escalatedAt: escalation.at, dueAt: state!.escalationDueAt! };
+    track(store.auditEvent({ checkId, at, actor: system, action: 'escalation.overdue', detail }));
+    track(store.escalationOverdue({ checkId, ...detail }));
+    deliver(webhookEventTypes.escalationOverdue, `${checkId}.${escalation.seq}.overdue`, at, state!);
   }
 
   /** Writes every later version of the state to the read model, in order, one at a time. */
@@ -128,7 +194,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     for (;;) {
       await wf.condition(() => state !== undefined && state.version > projectedVersion);
       const snapshot = state!;
-      await store.projectCheck({ check: snapshot });
+      await store.projectCheck({ check: snapshot, retentionMs: durations.retentionMs, webhookSequence });
       projectedVersion = snapshot.version;
     }
   })();
@@ -139,17 +205,22 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     return state;
   });
 
+  /** The body the order's check was submitted with (another one's, when this workflow found an existing check). */
+  let checkBodyHash: string | undefined = input.bodyHash;
+  /** This workflow found the order's check already made (its first workflow is gone): it scored nothing. */
+  let foundExisting = false;
+  const conflict = () => failure(failureTypes.orderConflict, `order ${order.orderId} was already submitted with a different body`);
+
   wf.setHandler(
     submitUpdate,
-    async ({ submissionId }) => {
+    async ({ submissionId, bodyHash }) => {
       await wf.condition(() => state !== undefined);
-      return { created: submissionId === input.submissionId, check: state! };
+      if (checkBodyHash !== undefined && bodyHash !== checkBodyHash) throw conflict();
+      return { created: submissionId === input.submissionId && !foundExisting, check: state! };
     },
     {
       validator: ({ bodyHash }) => {
-        if (bodyHash !== input.bodyHash) {
-          throw failure(failureTypes.orderConflict, `order ${order.orderId} was already submitted with a different body`);
-        }
+        if (checkBodyHash !== undefined && bodyHash !== checkBodyHash) throw conflict();
       },
     },
   );
@@ -157,8 +228,22 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   wf.setHandler(
     cancelUpdate,
     async ({ reason, actor }: CancelRequest) => {
-      await wf.condition(() => state !== undefined);
-      if (state!.status !== 'cancelled') transition('cancelled', 'cancelled', actor, reason);
+      if (reserving) {
+        // Applied at once when it can be; else held (decisions and claims refused, timers waiting) until it can.
+        if (state === undefined || applying) {
+          cancelsWaiting++;
+          try {
+            await wf.condition(() => state !== undefined && !applying);
+          } finally {
+            cancelsWaiting--;
+          }
+        }
+      } else {
+        await wf.condition(() => state !== undefined);
+      }
+      if (state!.status === 'cancelled') return state!;
+      if (isFinal(state!.status)) throw failure(failureTypes.invalidState, `the check already ended ${state!.status}`);
+      transition('cancelled', 'cancelled', actor, reason);
       return state!;
     },
     {
@@ -184,12 +269,14 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
         duplicates: [],
       };
       touch((s) => ({ ...s, documents: [...s.documents, received] }));
-      pending.push(processDocument(received));
+      track(processDocument(received));
       return received;
     },
     {
       validator: (doc: DocumentReceived) => {
         const s = state;
+        const why = busy();
+        if (why) throw failure(failureTypes.invalidState, why);
         if (!s || s.status !== 'awaiting_documents' || !s.verification || s.verification.round !== doc.round) {
           throw failure(failureTypes.invalidState, 'this check is not waiting for documents from this link');
         }
@@ -209,7 +296,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     async ({ reviewerId, role }: ClaimRequest) => {
       const claim = { assignee: reviewerId, role, leaseExpiresAt: new Date(Date.now() + durations.claimLeaseMs).toISOString() };
       touch((s) => ({ ...s, claim }));
-      pending.push(store.auditEvent({ checkId, at: now(), actor: { type: 'reviewer', id: reviewerId, role }, action: 'case.claimed', detail: { leaseExpiresAt: claim.leaseExpiresAt } }));
+      track(store.auditEvent({ checkId, at: now(), actor: { type: 'reviewer', id: reviewerId, role }, action: 'case.claimed', detail: { leaseExpiresAt: claim.leaseExpiresAt } }));
       return claim;
     },
     {
@@ -218,6 +305,8 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
         if (!s || (s.status !== 'in_review' && s.status !== 'escalated')) {
           throw failure(failureTypes.invalidState, `a case that is ${s?.status ?? 'being scored'} cannot be claimed`);
         }
+        const why = busy();
+        if (why) throw failure(failureTypes.invalidState, why);
         if (s.status === 'escalated' && role === 'reviewer') {
           throw failure(failureTypes.forbidden, 'escalated cases are for senior reviewers');
         }
@@ -233,7 +322,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     decideUpdate,
     async (request: DecisionRequest) => {
       const actor: Actor = { type: 'reviewer', id: request.reviewerId, role: request.role };
-      pending.push(
+      track(
         store.auditEvent({
           checkId,
           at: now(),
@@ -254,6 +343,8 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
       validator: (request: DecisionRequest) => {
         if (!state) throw failure(failureTypes.invalidState, 'the check is being scored');
         if (!request.reason?.trim()) throw failure(failureTypes.invalidRequest, 'a reason is required');
+        const why = busy();
+        if (why) throw failure(failureTypes.invalidState, why);
         const problem = decisionProblem(state, { ...request, now: Date.now() });
         if (problem) throw failure(problem.code, problem.message);
       },
@@ -291,13 +382,13 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     // The other customer's check learns it too (its workflow is the only writer of its state).
     for (const match of result.duplicates) {
       const other = wf.getExternalWorkflowHandle(`fraud-check/${match.orderId}`);
-      pending.push(
+      track(
         other
           .signal(duplicateSignal, {
             documentId: match.documentId,
             match: { checkId, documentId: doc.documentId, distance: match.distance, exact: match.exact },
           })
-          .catch(() => undefined), // that check is gone (purged): nothing to flag
+          .catch(() => undefined), // that check's workflow has completed: nothing to flag
       );
     }
     if (result.duplicates.length > 0 && !state!.risk.reasons.some((r) => r.code === 'DUPLICATE_DOCUMENT')) {
@@ -319,8 +410,13 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     const round = (state!.verification?.round ?? 0) + 1;
     const startedAt = now();
     const expiresAt = new Date(Date.now() + durations.uploadDeadlineMs).toISOString();
-    // The token must work before anyone hears about it.
-    await store.openVerificationRound({ checkId, orderId: order.orderId, round, expiresAt });
+    // The token must work before anyone hears about it; until then the transition is reserved.
+    if (reserving) applying = 'request_documents';
+    try {
+      await store.openVerificationRound({ checkId, orderId: order.orderId, round, expiresAt });
+    } finally {
+      if (reserving) applying = undefined;
+    }
     transition('awaiting_documents', 'documents_requested', actor, reason, (s) => ({
       ...s,
       verification: { round, requested: unique(requested), startedAt, expiresAt, remindersSent: 0 },
@@ -330,7 +426,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
 
   function notify(reminder: number): void {
     const v = state!.verification!;
-    pending.push(
+    track(
       delivery
         .sendVerificationEmail({ checkId, orderId: order.orderId, round: v.round, requested: v.requested, expiresAt: v.expiresAt, reminder })
         .catch(() => undefined),
@@ -345,14 +441,25 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     at: now(),
     uploadDeadlineMs: durations.uploadDeadlineMs,
     reviewSlaMs: durations.reviewSlaMs,
+    bodyHash: input.bodyHash,
+    retentionMs: durations.retentionMs,
   });
   webhooksEnabled = decision.webhooks;
   projectedVersion = decision.check.version;
-  state = decision.check;
-  // Since 2026-11-25 the decision activity writes the first audit entry itself
-  // (one task fewer per check); checks started before replay the old way.
-  publish(state, { audited: wf.patched('audit-in-decision') });
-  if (state.status === 'awaiting_documents') notify(0);
+  if (decision.existing) {
+    // The order's check exists and its first workflow is gone: this one answers with it (never a second
+    // check, never a second decision) and, if it is still open, carries on as its workflow.
+    foundExisting = true;
+    checkBodyHash = decision.existing.bodyHash;
+    webhookSequence = decision.existing.webhookSequence ?? 0;
+    state = decision.check;
+  } else {
+    state = decision.check;
+    // Since 2026-11-25 the decision activity writes the first audit entry itself
+    // (one task fewer per check); checks started before replay the old way.
+    publish(state, { audited: wf.patched('audit-in-decision') });
+    if (state.status === 'awaiting_documents') notify(0);
+  }
 
   // ---- wait for messages and timers until final ---------------------------
   while (!isFinal(state.status)) {
@@ -364,6 +471,11 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
       continue;
     }
     if (await wf.condition(hasChanged, Math.max(1, Date.parse(timer.at) - Date.now()))) continue;
+    if (applying || cancelsWaiting > 0) {
+      // A transition is under way: the timer waits for it, then the loop looks again.
+      await wf.condition(() => !applying && cancelsWaiting === 0);
+      continue;
+    }
     switch (timer.kind) {
       case 'reminder':
         touch((s) => ({ ...s, verification: { ...s.verification!, remindersSent: s.verification!.remindersSent + 1 } }));
@@ -375,17 +487,26 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
       case 'review_sla':
         transition('escalated', 'sla_escalated', system, 'nobody decided the case within the review SLA');
         break;
+      case 'escalation_sla':
+        flagEscalationOverdue();
+        break;
     }
   }
 
-  // ---- retention ------------------------------------------------------------
+  // ---- final: finish the deliveries, then complete ---------------------------
   await wf.condition(() => projectedVersion >= state!.version && wf.allHandlersFinished());
+  if (wf.patched('retention-by-schedule')) {
+    // The final projection filed the check for the retention sweep: nothing here needs to wait 180 days.
+    await wf.condition(() => outstanding === 0 && projectedVersion >= state!.version && wf.allHandlersFinished());
+    return;
+  }
+  // Checks that ended before: their own retention timer, then the purge.
   await wf.sleep(durations.retentionMs);
   await store.purgeCheck({ checkId, orderId: order.orderId });
   await Promise.all(pending);
 }
 
-type TimerKind = 'reminder' | 'upload_deadline' | 'review_sla';
+type TimerKind = 'reminder' | 'upload_deadline' | 'review_sla' | 'escalation_sla';
 
 /** The next timer the check waits for, derived from its state (pure). */
 export function nextTimer(state: CheckState, durations: Durations): { kind: TimerKind; at: string } | undefined {
@@ -396,6 +517,9 @@ export function nextTimer(state: CheckState, durations: Durations): { kind: Time
     return { kind: 'upload_deadline', at: v.expiresAt };
   }
   if (state.status === 'in_review' && state.slaDueAt) return { kind: 'review_sla', at: state.slaDueAt };
+  if (state.status === 'escalated' && state.escalationDueAt && !state.escalationOverdueAt) {
+    return { kind: 'escalation_sla', at: state.escalationDueAt };
+  }
   return undefined;
 }
 

@@ -1,2 +1,3 @@
 // The workflows this worker runs (the bundle's entry point).
 export { checkWorkflow } from './check';
+export { retentionSweepWorkflow, retentionDailyPassWorkflow } from './retention';

@@ -2,22 +2,18 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import { z } from 'zod';
-import {
-  WithStartWorkflowOperation,
-  WorkflowExecutionAlreadyStartedError,
-  WorkflowNotFoundError,
-  isGrpcServiceError,
-  type Client,
-} from '@temporalio/client';
+import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { orderSchema } from '../../domain/order';
-import { isFinal, type CheckState } from '../../domain/check';
+import { isFinal } from '../../domain/check';
 import type { Config } from '../../config';
 import { taskQueues } from '../../config';
 import { canonicalJson, sha256Hex } from '../../lib/crypto';
 import { presentCheck } from '../../lib/present';
 import { workflowIdFor } from '../../lib/temporal';
 import { CheckModel } from '../../models';
-import { cancelUpdate, stateQuery, submitUpdate } from '../../workflows/messages';
+import { checkStateFromRecord, storedBodyHash } from '../../models/check';
+import { cancelUpdate, submitUpdate } from '../../workflows/messages';
+import { currentCheck, isNotFound } from '../storedChecks';
 import { fromWorkflowRefusal } from '../workflowErrors';
 import type { CheckWorkflowInput } from '../../workflows/check';
 import { ApiError, invalidRequest, notFound } from '../errors';
@@ -53,7 +49,7 @@ export function checksRouter(config: Config, temporal: Client): Router {
       taskQueue: taskQueues.checks,
       args: [input],
       workflowIdConflictPolicy: 'USE_EXISTING',
-      // A finished (purged) check is never started again for the same order.
+      // A completed check's workflow is never started again for the same order (the read model answers).
       workflowIdReusePolicy: 'REJECT_DUPLICATE',
     });
     try {
@@ -64,8 +60,15 @@ export function checksRouter(config: Config, temporal: Client): Router {
       res.status(result.created ? 201 : 200).json(presentCheck(result.check, present));
     } catch (error) {
       if (error instanceof WorkflowExecutionAlreadyStartedError) {
-        const stored = await readModel(order.orderId);
-        if (stored) return void res.status(200).json(presentCheck(stored, present));
+        // The order's workflow has completed: its check is final, and the read model has it.
+        const record = await CheckModel.findOne({ orderId: order.orderId }).lean();
+        if (record) {
+          const known = storedBodyHash(record);
+          if (known !== undefined && known !== bodyHash) {
+            throw new ApiError(409, 'order_conflict', `order ${order.orderId} was already submitted with a different body`);
+          }
+          return void res.status(200).json(presentCheck(checkStateFromRecord(record), present));
+        }
       }
       throw mapWorkflowError(error);
     }
@@ -73,7 +76,7 @@ export function checksRouter(config: Config, temporal: Client): Router {
 
   router.get('/v1/checks/:orderId', async (req, res) => {
     const orderId = parseOrderId(req.params.orderId);
-    const state = await currentState(temporal, orderId);
+    const state = await currentCheck(temporal, orderId);
     if (!state) throw notFound(`check for order ${orderId}`);
     res.json(presentCheck(state, present, true));
   });
@@ -82,6 +85,17 @@ export function checksRouter(config: Config, temporal: Client): Router {
     const orderId = parseOrderId(req.params.orderId);
     const parsed = cancelSchema.safeParse(req.body ?? {});
     if (!parsed.success) throw invalidRequest(parsed.error);
+    /** A final check answers from the read model: cancelled again → 200, ended otherwise → 409. */
+    const answerFinal = async ({ orUnknown }: { orUnknown: boolean }) => {
+      const record = await CheckModel.findOne({ orderId }).lean();
+      if (!record && orUnknown) throw notFound(`check for order ${orderId}`);
+      // (No record yet: the check may still be being scored; its workflow takes the cancel once it is.)
+      if (!record || !isFinal(record.status)) return false;
+      if (record.status !== 'cancelled') throw new ApiError(409, 'invalid_state', `the check already ended ${record.status}`);
+      res.json(presentCheck(checkStateFromRecord(record), present, true));
+      return true;
+    };
+    if (await answerFinal({ orUnknown: false })) return;
     try {
       const state = await withTimeout(
         temporal.workflow
@@ -90,12 +104,8 @@ export function checksRouter(config: Config, temporal: Client): Router {
       );
       res.json(presentCheck(state, present, true));
     } catch (error) {
-      if (isNotFound(error)) {
-        const stored = await readModel(orderId);
-        if (!stored) throw notFound(`check for order ${orderId}`);
-        if (stored.status === 'cancelled') return void res.json(presentCheck(stored, present, true));
-        throw new ApiError(409, 'invalid_state', `the check already ended ${stored.status}`);
-      }
+      // Its workflow completed meanwhile (so the check ended), or is gone.
+      if (isNotFound(error) && (await answerFinal({ orUnknown: true }))) return;
       throw mapWorkflowError(error);
     }
   });
@@ -107,47 +117,6 @@ function parseOrderId(value: unknown): string {
   const parsed = orderIdParam.safeParse(value);
   if (!parsed.success) throw invalidRequest(parsed.error, 'order id');
   return parsed.data;
-}
-
-/**
- * Live state from the workflow; the read model when the workflow is gone (after
- * retention) or unreachable, or the check was purged (the closed workflow's
- * state still holds what the purge destroyed).
- */
-export async function currentState(temporal: Client, orderId: string): Promise<CheckState | undefined> {
-  try {
-    const state = await temporal.workflow.getHandle(workflowIdFor(orderId)).query(stateQuery);
-    if (isFinal(state.status) && (await CheckModel.exists({ orderId, purgedAt: { $exists: true } }))) return readModel(orderId);
-    return state;
-  } catch (error) {
-    if (!isNotFound(error)) {
-      const stored = await readModel(orderId);
-      if (stored) return stored;
-      throw error;
-    }
-    return readModel(orderId);
-  }
-}
-
-async function readModel(orderId: string): Promise<CheckState | undefined> {
-  const doc = await CheckModel.findOne({ orderId }).lean();
-  if (!doc) return undefined;
-  return {
-    checkId: doc._id,
-    orderId: doc.orderId,
-    status: doc.status,
-    risk: doc.risk,
-    verification: doc.verification,
-    createdAt: doc.createdAt.toISOString(),
-    updatedAt: doc.updatedAt.toISOString(),
-    timeline: doc.timeline,
-    version: doc.version,
-  } as CheckState;
-}
-
-function isNotFound(error: unknown): boolean {
-  if (error instanceof WorkflowNotFoundError) return true;
-  return isGrpcServiceError(error) && error.code === 5; // NOT_FOUND
 }
 
 function mapWorkflowError(error: unknown): unknown {

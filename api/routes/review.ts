@@ -6,21 +6,22 @@
  */
 import path from 'node:path';
 import { Router } from 'express';
-import mongoose from 'mongoose';
 import { z } from 'zod';
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { Config } from '../../config';
-import { allowedActions, fulfilmentOf, reviewActions, statuses, type CheckState } from '../../domain/check';
+import { allowedActions, fulfilmentOf, isFinal, reviewActions, statuses, type CheckState } from '../../domain/check';
 import { documentKinds } from '../../domain/order';
 import { can, permissionNames, roles, type Role } from '../../domain/roles';
 import { appendAudit, auditTrail } from '../../activities/audit';
 import { keyRing } from '../../lib/documentKeys';
 import { workflowIdFor } from '../../lib/temporal';
 import { CheckModel, DocumentModel } from '../../models';
+import { checkStateFromRecord } from '../../models/check';
+import { isNotFound } from '../storedChecks';
 import { claimUpdate, decideUpdate, stateQuery } from '../../workflows/messages';
 import { fromWorkflowRefusal } from '../workflowErrors';
 import { decryptBuffer, unwrapDataKey } from '../../documents/envelope';
-import { getBlob } from '../../documents/storage';
+import { blobStore } from '../../documents/storage';
 import { requireReviewer, type Reviewer } from '../reviewerAuth';
 import { ApiError, invalidRequest, notFound } from '../errors';
 import { webRoot } from './verification';
@@ -43,6 +44,7 @@ export const reviewerSelfSchema = z.object({
 export function reviewRouter(config: Config, temporal: Client): Router {
   const router = Router();
   const ring = keyRing(config);
+  const blobs = blobStore(config);
   router.use('/v1/review', requireReviewer({ secret: config.reviewerJwtSecret, identityProvider: config.reviewerIdentityProvider }, 'reviewer'));
   const me = (res: { locals: Record<string, unknown> }) => res.locals.reviewer as Reviewer;
 
@@ -64,19 +66,16 @@ export function reviewRouter(config: Config, temporal: Client): Router {
     res.json(await queuePage(query.data, me(res).id));
   });
 
-  /** The whole case: read model (order metadata), live workflow state, document metadata. */
+  /** The whole case: read model (order metadata), the state (live while open; stored once final), document metadata. */
   async function loadCase(checkId: string, reviewer: Reviewer) {
     const record = await CheckModel.findById(checkId).lean();
     if (!record) throw notFound(`case ${checkId}`);
-    const stored = (): CheckState => ({ ...(record as unknown as CheckState), checkId: record._id, createdAt: record.createdAt.toISOString(), updatedAt: record.updatedAt.toISOString() });
-    let state: CheckState;
-    // A purged case comes from the read model only: the workflow's own state still holds what the purge destroyed.
-    if (record.purgedAt) state = stored();
-    else {
+    let state: CheckState = checkStateFromRecord(record);
+    if (!isFinal(record.status)) {
       try {
         state = await temporal.workflow.getHandle(workflowIdFor(record.orderId)).query(stateQuery);
       } catch {
-        state = stored();
+        // Temporal cannot answer: the last projected state.
       }
     }
     const docs = await DocumentModel.find({ checkId }, { dataKey: 0 }).lean();
@@ -114,6 +113,8 @@ export function reviewRouter(config: Config, temporal: Client): Router {
       timeline: state.timeline.map(({ seq: _seq, ...entry }) => entry),
       claim: state.claim && Date.parse(state.claim.leaseExpiresAt) > Date.now() ? { assignee: state.claim.assignee, leaseExpiresAt: state.claim.leaseExpiresAt } : null,
       slaDueAt: state.slaDueAt ?? null,
+      escalationDueAt: state.escalationDueAt ?? null,
+      escalationOverdueAt: state.escalationOverdueAt ?? null,
       allowedActions: allowedActions(state, reviewer.role),
       purged: Boolean(record.purgedAt),
     };
@@ -130,12 +131,12 @@ export function reviewRouter(config: Config, temporal: Client): Router {
     const reviewer = me(res);
     permit(reviewer.role, 'case.claim');
     const checkId = parse(checkIdSchema, req.params.checkId, 'check id');
-    const orderId = await orderOf(checkId);
+    const orderId = await openCaseOrder(checkId, (status) => `a case that is ${status} cannot be claimed`);
     try {
       const claim = await temporal.workflow.getHandle(workflowIdFor(orderId)).executeUpdate(claimUpdate, { args: [{ reviewerId: reviewer.id, role: reviewer.role }] });
       res.json({ assignee: claim.assignee, leaseExpiresAt: claim.leaseExpiresAt });
     } catch (error) {
-      throw fromWorkflowRefusal(error);
+      throw await refusal(error, checkId);
     }
   });
 
@@ -147,13 +148,13 @@ export function reviewRouter(config: Config, temporal: Client): Router {
     if (body.data.action === 'request_documents' && !body.data.requested) {
       throw new ApiError(400, 'invalid_request', 'say which documents to request in "requested"');
     }
-    const orderId = await orderOf(checkId);
+    const orderId = await openCaseOrder(checkId, (status) => `a case that is ${status} cannot take "${body.data.action}"`);
     try {
       await temporal.workflow.getHandle(workflowIdFor(orderId)).executeUpdate(decideUpdate, {
         args: [{ ...body.data, reviewerId: reviewer.id, role: reviewer.role }],
       });
     } catch (error) {
-      throw fromWorkflowRefusal(error);
+      throw await refusal(error, checkId);
     }
     res.json(await loadCase(checkId, reviewer));
   });
@@ -177,7 +178,7 @@ export function reviewRouter(config: Config, temporal: Client): Router {
       action: 'document.viewed',
       detail: { documentId: doc._id, variant },
     });
-    const ciphertext = await getBlob(mongoose.connection.db!, `${doc._id}/${variant}`);
+    const ciphertext = await blobs.get(`${doc._id}/${variant}`);
     if (!ciphertext) throw notFound('document content');
     const plain = decryptBuffer(unwrapDataKey(ring, doc.dataKey), { iv: blob.iv, tag: blob.tag!, ciphertext }, `${doc._id}:${variant}`);
     res.setHeader('Content-Type', blob.contentType ?? (variant === 'original' ? doc.contentType : 'image/jpeg'));
@@ -205,10 +206,24 @@ export function reviewRouter(config: Config, temporal: Client): Router {
   return router;
 }
 
-async function orderOf(checkId: string): Promise<string> {
-  const record = await CheckModel.findById(checkId, { orderId: 1 }).lean();
+/** The order of a case that may still change; a final case is refused here (its workflow may have completed). */
+async function openCaseOrder(checkId: string, finalMessage: (status: string) => string): Promise<string> {
+  const record = await CheckModel.findById(checkId, { orderId: 1, status: 1 }).lean();
   if (!record) throw notFound(`case ${checkId}`);
+  if (isFinal(record.status)) throw new ApiError(409, 'invalid_state', finalMessage(record.status));
   return record.orderId;
+}
+
+/** The API's answer to a refused claim or decision; a workflow that completed meanwhile means the case ended. */
+async function refusal(error: unknown, checkId: string): Promise<unknown> {
+  if (error instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+    return new ApiError(503, 'temporarily_unavailable', 'the case is busy; retry the same request');
+  }
+  if (isNotFound(error)) {
+    const record = await CheckModel.findById(checkId, { status: 1 }).lean();
+    if (record && isFinal(record.status)) return new ApiError(409, 'invalid_state', `the case already ended ${record.status}`);
+  }
+  return fromWorkflowRefusal(error);
 }
 
 function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {

@@ -3,7 +3,8 @@
  * `node dist/worker/main.js` (checks and documents queues) in NODE_ENV=production, from a
  * directory laid out like the image's runtime stage: package.json, the production
  * dependencies (`npm ci --omit=dev`, then deploy/image/prune-runtime.cjs, as in the
- * Dockerfile) and dist/. Against the embedded stack, over HTTP only.
+ * Dockerfile) and dist/. Against the embedded stack, over HTTP only; documents go to an S3
+ * bucket (an S3-protocol server from stack/s3 standing in for MinIO), as in docker-compose.yml.
  *
  * Needs `npm run build` first; `npm run test:dist` (CI runs it after the build).
  */
@@ -16,6 +17,8 @@ import { expect } from 'chai';
 import { PDFDocument, StandardFonts } from 'pdf-lib';
 import { startStack, type Stack } from '../../stack';
 import { freePort } from '../../stack/processes';
+import { startTestS3, type TestS3 } from '../../stack/s3';
+import { S3BlobStore } from '../../documents/s3BlobStore';
 import { call } from '../integration/client';
 import { documentJpeg } from '../fixtures/images';
 import { cleanOrder, suspiciousOrder } from '../fixtures/orders';
@@ -38,6 +41,7 @@ describe('production build (dist/ on production dependencies)', function () {
   let dir: string;
   let app: string;
   let stack: Stack | undefined;
+  let s3: TestS3 | undefined;
   const children: ChildProcess[] = [];
   let baseUrl: string;
   const serviceKey = `sk_dist_${randomBytes(8).toString('hex')}`;
@@ -78,6 +82,7 @@ describe('production build (dist/ on production dependencies)', function () {
       ephemeral: true,
       ports: { postgres: await freePort(), mongo: await freePort(), temporal: await freePort() },
     });
+    s3 = await startTestS3({ bucket: 'fraud-documents', logDir: path.join(dir, 'logs') });
     const port = await freePort();
     baseUrl = `http://127.0.0.1:${port}`;
     // Only what production gives a process: no inherited development settings.
@@ -97,6 +102,12 @@ describe('production build (dist/ on production dependencies)', function () {
       AUDIT_SECRET: secret(),
       // Production sends e-mail by SMTP, or writes it to a folder only when told to.
       MAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
+      S3_BUCKET: s3.bucket,
+      S3_ENDPOINT: s3.endpoint,
+      S3_REGION: 'us-east-1',
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: 'fraud-engine',
+      AWS_SECRET_ACCESS_KEY: secret(),
       LOG_LEVEL: 'warn',
     };
     await Promise.all([
@@ -116,6 +127,7 @@ describe('production build (dist/ on production dependencies)', function () {
       }
     }
     await stack?.stop();
+    await s3?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -147,12 +159,14 @@ describe('production build (dist/ on production dependencies)', function () {
       ['identity', await documentJpeg(), 'id.jpg', 'image/jpeg'],
       ['address', Buffer.from(await pdf.save()), 'bill.pdf', 'application/pdf'],
     ];
+    const documentIds: string[] = [];
     for (const [kind, bytes, name, type] of uploads) {
       const form = new FormData();
       form.set('kind', kind);
       form.set('file', new Blob([bytes], { type }), name);
       const upload = await call(baseUrl, 'POST', `/v1/verification/${token}/documents`, { body: form });
       expect(upload.status, JSON.stringify(upload.body)).to.equal(202);
+      documentIds.push(upload.body.documentId);
     }
 
     const documents = await until('both documents processed', async () => {
@@ -164,6 +178,22 @@ describe('production build (dist/ on production dependencies)', function () {
       ['address', 'accepted', null],
       ['identity', 'accepted', null],
     ]);
+    // The bytes are in the bucket, encrypted; nothing under DATA_DIR. (This process reads the
+    // bucket with the SDK's default credential chain too; the server does not check signatures.)
+    process.env.AWS_ACCESS_KEY_ID ??= 'fraud-engine-test';
+    process.env.AWS_SECRET_ACCESS_KEY ??= 'fraud-engine-test';
+    const bucket = new S3BlobStore({ bucket: s3!.bucket, endpoint: s3!.endpoint, region: 'us-east-1', forcePathStyle: true });
+    try {
+      const photo = await bucket.get(`${documentIds[0]}/original`);
+      expect(photo, 'the photo in the bucket').to.be.instanceOf(Buffer);
+      expect(photo!.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff])), 'stored as a plain JPEG').to.equal(false);
+      expect(await bucket.get(`${documentIds[0]}/preview`), 'its preview in the bucket').to.be.instanceOf(Buffer);
+      const pdf = await bucket.get(`${documentIds[1]}/original`);
+      expect(pdf?.subarray(0, 5).toString(), 'stored as a plain PDF').to.not.equal('%PDF-');
+    } finally {
+      bucket.close();
+    }
+    expect(existsSync(path.join(dir, 'app-data', 'blobs')), 'blobs under DATA_DIR').to.equal(false);
   });
 
   it('serves the pages from dist/web', async () => {

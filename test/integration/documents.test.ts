@@ -1,6 +1,6 @@
 /** Customers prove it: the link, uploads, hostile files, the document pipeline, e-mail — through HTTP and real servers. */
 import { expect } from 'chai';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import mongoose from 'mongoose';
@@ -155,8 +155,8 @@ describe('customer verification (integration)', function () {
     expect(bytes.includes(Buffer.from(HTML_PAYLOAD))).to.equal(true); // the original is kept as sent…
     const previewBytes = Buffer.from(await (await fetch(`${h.baseUrl}/v1/review/cases/${check.checkId}/documents/${polyglot.body.documentId}/content?variant=preview`, { headers: { authorization: `Bearer ${senior}` } })).arrayBuffer());
     expect(previewBytes.includes(Buffer.from('<script>'))).to.equal(false); // …what reviewers see is re-encoded
-    const files = await db.collection('documents.files').find({}, { projection: { filename: 1 } }).toArray();
-    expect(files.some((f) => String(f.filename).includes('passwd'))).to.equal(false);
+    // Blob names come from the document id, never from the customer's file name.
+    expect(walk(path.join(h.dataDir, 'blobs')).some((f) => f.includes('passwd'))).to.equal(false);
     await healthy();
   });
 
@@ -231,12 +231,10 @@ describe('customer verification (integration)', function () {
     const jpeg = await documentJpeg();
     const res = await upload(token, 'identity', Buffer.concat([jpeg, Buffer.from(marker)]));
     await documentStatus(token, res.body.documentId);
-    // What the database holds for this document: GridFS chunks and the document record.
-    const files = await db.collection('documents.files').find({ filename: { $regex: `^${res.body.documentId}/` } }).toArray();
-    expect(files.map((f) => String(f.filename).split('/')[1]).sort()).to.deep.equal(['original', 'preview', 'thumbnail']);
-    const stored = Buffer.concat(
-      (await db.collection('documents.chunks').find({ files_id: { $in: files.map((f) => f._id) } }).toArray()).map((c) => Buffer.from(c.data.buffer)),
-    );
+    // What is stored for this document: its blobs (files under BLOB_DIR) and the document record.
+    const blobDir = path.join(h.dataDir, 'blobs', res.body.documentId);
+    expect(readdirSync(blobDir).sort()).to.deep.equal(['original', 'preview', 'thumbnail']);
+    const stored = Buffer.concat(readdirSync(blobDir).map((f) => readFileSync(path.join(blobDir, f))));
     expect(stored.length).to.be.greaterThan(jpeg.length);
     expect(stored.includes(Buffer.from(marker)), 'marker in stored blobs').to.equal(false);
     expect(stored.includes(jpeg.subarray(0, 64)), 'JPEG header in stored blobs').to.equal(false);
@@ -270,7 +268,7 @@ describe('customer verification (integration)', function () {
     const record = await db.collection('documents').findOne({ _id: res.body.documentId } as never);
     expect(record).to.not.have.property('dataKey');
     expect(record?.shreddedAt).to.be.instanceOf(Date);
-    expect(await db.collection('documents.files').countDocuments({ filename: { $regex: `^${res.body.documentId}/` } })).to.equal(0);
+    expect(existsSync(path.join(h.dataDir, 'blobs', res.body.documentId)), 'blobs after the purge').to.equal(false);
     expect(await db.collection('verifications').countDocuments({ checkId: check.checkId })).to.equal(0);
     await api.service.stop();
   });

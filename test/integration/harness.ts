@@ -64,6 +64,7 @@ export class MailCatcher {
 export interface ReceivedWebhook {
   id: string;
   type: string;
+  sequence?: number;
   createdAt: string;
   data: { orderId: string; checkId: string; status: string; fulfilment: string; [k: string]: unknown };
   signature: string;
@@ -75,6 +76,10 @@ export class WebhookReceiver {
   readonly events: ReceivedWebhook[] = [];
   /** Orders whose next N deliveries are answered 500 (to prove retries keep the id). */
   readonly failNext = new Map<string, number>();
+  /** Orders whose next N deliveries are answered with a redirect to `/moved` (which must never be followed). */
+  readonly redirectNext = new Map<string, number>();
+  /** Requests that arrived at `/moved`: a sender that followed a redirect. */
+  readonly followedRedirects: string[] = [];
   private server?: http.Server;
   url = '';
 
@@ -84,7 +89,19 @@ export class WebhookReceiver {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const rawBody = Buffer.concat(chunks).toString('utf8');
+        if (req.url?.startsWith('/moved')) {
+          this.followedRedirects.push(rawBody);
+          res.writeHead(204).end();
+          return;
+        }
         const event = JSON.parse(rawBody) as ReceivedWebhook;
+        const redirects = this.redirectNext.get(event.data.orderId) ?? 0;
+        if (redirects > 0) {
+          this.redirectNext.set(event.data.orderId, redirects - 1);
+          this.events.push({ ...event, signature: String(req.headers['x-signature'] ?? ''), rawBody, receivedAt: Date.now() });
+          res.writeHead(307, { location: `${this.url.replace(/\/hooks$/, '')}/moved` }).end();
+          return;
+        }
         const failures = this.failNext.get(event.data.orderId) ?? 0;
         this.events.push({ ...event, signature: String(req.headers['x-signature'] ?? ''), rawBody, receivedAt: Date.now() });
         if (failures > 0) {
@@ -218,6 +235,8 @@ async function startProcesses(options: HarnessOptions, cleanups: (() => Promise<
     WEBHOOK_SECRET: webhookSecret,
     SMTP_URL: mail.url,
     LOG_LEVEL: 'warn',
+    // Short, so tests with a short RETENTION_PERIOD see the purge (the default is a minute).
+    RETENTION_SWEEP_INTERVAL: '2s',
   };
 
   Object.assign(env, options.env);

@@ -44,6 +44,9 @@ async function scrape(url: string): Promise<{ text: string; samples: Map<string,
 }
 
 const value = (samples: Map<string, number>, key: string) => samples.get(key) ?? 0;
+/** The sum of a family's samples over every label set. */
+const total = (samples: Map<string, number>, family: string) =>
+  [...samples].filter(([key]) => key === family || key.startsWith(`${family}{`)).reduce((sum, [, n]) => sum + n, 0);
 
 describe('metrics (integration)', function () {
   this.timeout(180_000);
@@ -136,14 +139,16 @@ describe('metrics (integration)', function () {
       await eventually(async () => ((await depth('in_review')) === inReviewBefore ? true : undefined), 20_000, 'the queue depth to shrink');
     });
 
-    it('count SLA breaches, and show cases overdue for escalation', async () => {
-      const key = 'fraud_sla_breaches_total';
-      const before = value((await scrape(h.workerOpsUrl)).samples, key);
-      const api = await h.startApi({ REVIEW_SLA: '2s' });
+    it('count SLA breaches (review, then escalation), and show cases overdue for escalation', async () => {
+      const review = 'fraud_sla_breaches_total{sla="review"}';
+      const escalation = 'fraud_sla_breaches_total{sla="escalation"}';
+      const before = (await scrape(h.workerOpsUrl)).samples;
+      const api = await h.startApi({ REVIEW_SLA: '2s', ESCALATION_SLA: '2s' });
       try {
         const created = await call(api.baseUrl, 'POST', '/v1/checks', { token: h.serviceKey, json: reviewOrder() });
         expect(created.body.status).to.equal('in_review');
-        await eventually(async () => (value((await scrape(h.workerOpsUrl)).samples, key) === before + 1 ? true : undefined), 30_000, 'the SLA breach counted');
+        await eventually(async () => (value((await scrape(h.workerOpsUrl)).samples, review) === value(before, review) + 1 ? true : undefined), 30_000, 'the review SLA breach counted');
+        await eventually(async () => (value((await scrape(h.workerOpsUrl)).samples, escalation) === value(before, escalation) + 1 ? true : undefined), 30_000, 'the escalation SLA breach counted');
       } finally {
         await api.service.stop();
       }
@@ -209,11 +214,13 @@ describe('metrics (integration)', function () {
 
     it('count retention purges', async () => {
       const key = 'fraud_retention_purges_total';
-      const before = value((await scrape(h.workerOpsUrl)).samples, key);
+      const before = total((await scrape(h.workerOpsUrl)).samples, key);
       const api = await h.startApi({ RETENTION_PERIOD: '2s' });
       try {
         expect((await call(api.baseUrl, 'POST', '/v1/checks', { token: h.serviceKey, json: cleanOrder() })).status).to.equal(201);
-        await eventually(async () => (value((await scrape(h.workerOpsUrl)).samples, key) >= before + 1 ? true : undefined), 30_000, 'the purge counted');
+        await eventually(async () => (total((await scrape(h.workerOpsUrl)).samples, key) >= before + 1 ? true : undefined), 30_000, 'the purge counted');
+        // From the Schedules' sweep (final checks complete their workflow; no check workflow purges any more).
+        expect(value((await scrape(h.workerOpsUrl)).samples, 'fraud_retention_purges_total{by="sweep"}')).to.be.at.least(1);
       } finally {
         await api.service.stop();
       }

@@ -19,6 +19,7 @@ import { canonicalJson, sha256Hex } from '../../lib/crypto';
 import { loadConfig } from '../../config';
 import { connectDatabase } from '../../models';
 import { createReadModelActivities } from '../../activities/readModel';
+import { blobStore } from '../../documents/storage';
 import { configureAudit } from '../../activities/audit';
 
 type Doc = Record<string, any>;
@@ -181,7 +182,7 @@ describe('retention purge and the keyed audit chain (integration)', function () 
       configureAudit(config.auditSecret);
       await connectDatabase(h.stack.mongodbUri);
       try {
-        await createReadModelActivities(config.tokenSecret, config.mail.outboxDir).purgeCheck({ checkId, orderId: order.orderId });
+        await createReadModelActivities(config.tokenSecret, config.mail.outboxDir, blobStore(config)).purgeCheck({ checkId, orderId: order.orderId });
       } finally {
         await mongoose.connection.close(); // the default connection only (mongoose.disconnect would close `db` too)
       }

@@ -48,6 +48,23 @@ describe('check workflow replays its saved histories', function () {
     ]);
   });
 
+  it('has a history of every path since checks complete when final (2026-12-02-v3-lifecycle)', () => {
+    const v3 = files.filter((f) => f.startsWith('2026-12-02-v3-lifecycle/')).map((f) => path.basename(f, '.json'));
+    expect(v3).to.include.members([
+      'approved-at-once',
+      'blocked',
+      'cancelled-while-waiting',
+      'expired-after-reminders',
+      'documents-then-approved',
+      'more-documents-then-rejected',
+      'sla-escalated-then-reported',
+      'escalated-then-approved',
+      'escalation-overdue-then-approved',
+      'cancel-waits-for-request-documents',
+      'resubmitted-after-history-deleted',
+    ]);
+  });
+
   for (const file of files) {
     it(`replays ${file}`, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));

@@ -126,6 +126,17 @@ describe('check state', () => {
     expect(nextTimer(state('approve'), durations)).to.equal(undefined);
   });
 
+  it('gives an escalated case its own SLA timer, once: none after the flag, none for checks started without one', () => {
+    const review = state('review');
+    const escalated = applyTransition(review, 'escalated', { at: t0, event: 'escalated', actor: { type: 'system' }, reason: 'x' });
+    const due = { ...escalated, escalationDueAt: '2026-11-26T10:00:00.000Z' };
+    expect(nextTimer(due, durations)).to.deep.equal({ kind: 'escalation_sla', at: '2026-11-26T10:00:00.000Z' });
+    expect(nextTimer({ ...due, escalationOverdueAt: '2026-11-26T10:00:01.000Z' }, durations)).to.equal(undefined);
+    // A check from before escalations had an SLA: its state has no due time.
+    const { escalationDueAt: _d, escalationOverdueAt: _o, ...older } = escalated;
+    expect(nextTimer(older as CheckState, durations)).to.equal(undefined);
+  });
+
   it('presents a check as API.md says, deriving the token only while documents are awaited', () => {
     const secret = Buffer.alloc(32, 7);
     const view = presentCheck(state('verify', ['identity']), { publicUrl: 'https://shop.example', tokenSecret: secret }, true);

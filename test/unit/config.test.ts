@@ -25,6 +25,7 @@ function productionEnv(): NodeJS.ProcessEnv {
     AUDIT_SECRET: randomBytes(32).toString('base64url'),
     PUBLIC_URL: 'https://verify.shop.example',
     SMTP_URL: 'smtps://mailer:secret@smtp.shop.example:465',
+    S3_BUCKET: 'fraud-documents',
   };
 }
 
@@ -75,7 +76,7 @@ describe('configuration', () => {
 
   it('in production, names every missing secret, and writes no development secrets', () => {
     const env = productionEnv();
-    const required = ['SERVICE_API_KEYS', 'REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL)', 'DOCUMENT_KEY', 'TOKEN_SECRET', 'PSEUDONYM_SECRET', 'AUDIT_SECRET', 'PUBLIC_URL', 'SMTP_URL (or MAIL_OUTBOX_DIR)'];
+    const required = ['SERVICE_API_KEYS', 'REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL)', 'DOCUMENT_KEY', 'TOKEN_SECRET', 'PSEUDONYM_SECRET', 'AUDIT_SECRET', 'S3_BUCKET (or BLOB_DIR)', 'PUBLIC_URL', 'SMTP_URL (or MAIL_OUTBOX_DIR)'];
     const problems = problemsOf({ NODE_ENV: 'production', DATA_DIR: env.DATA_DIR });
     expect(problems).to.have.members(required.map((name) => `${name}: required in production`));
     expect(existsSync(path.join(env.DATA_DIR!, 'dev-secrets.json'))).to.equal(false);
@@ -85,6 +86,29 @@ describe('configuration', () => {
       expect(problemsOf(without), name).to.deep.equal([`${name}: required in production`]);
     }
     expect(loadConfig(productionEnv()).production).to.equal(true);
+  });
+
+  it('keeps document blobs under DATA_DIR/blobs, or BLOB_DIR, or in the S3 bucket of S3_BUCKET', () => {
+    const dataDir = tempDir();
+    expect(loadConfig({ DATA_DIR: dataDir }).blobs).to.deep.equal({ kind: 'filesystem', dir: path.join(dataDir, 'blobs') });
+    expect(loadConfig({ DATA_DIR: dataDir, BLOB_DIR: 'relative/blobs' }).blobs).to.deep.equal({ kind: 'filesystem', dir: path.resolve('relative/blobs') });
+    // docker-compose.yml's values (MinIO).
+    const compose = { S3_BUCKET: 'fraud-documents', S3_ENDPOINT: 'http://minio:9000', S3_REGION: 'us-east-1', S3_FORCE_PATH_STYLE: 'true' };
+    expect(loadConfig({ DATA_DIR: dataDir, BLOB_DIR: '/ignored', ...compose }).blobs).to.deep.equal({
+      kind: 's3',
+      bucket: 'fraud-documents',
+      endpoint: 'http://minio:9000',
+      region: 'us-east-1',
+      forcePathStyle: true,
+    });
+    // AWS S3: no endpoint, virtual-hosted addressing, the default region.
+    expect(loadConfig({ DATA_DIR: dataDir, S3_BUCKET: 'b' }).blobs).to.deep.equal({ kind: 's3', bucket: 'b', endpoint: undefined, region: 'us-east-1', forcePathStyle: false });
+    expect(problemsOf({ DATA_DIR: dataDir, S3_BUCKET: 'b', S3_ENDPOINT: 'minio:9000', S3_FORCE_PATH_STYLE: 'yes' }).map((p) => p.split(':')[0]).sort()).to.deep.equal([
+      'S3_ENDPOINT',
+      'S3_FORCE_PATH_STYLE',
+    ]);
+    // Production on one machine may keep files, when it says so.
+    expect(loadConfig({ ...productionEnv(), S3_BUCKET: undefined, BLOB_DIR: path.join(dataDir, 'b') }).blobs.kind).to.equal('filesystem');
   });
 
   it('in production, refuses a WEBHOOK_SECRET, TOKEN_SECRET or PSEUDONYM_SECRET under 32 bytes', () => {
@@ -269,6 +293,7 @@ describe('configuration', () => {
       AUDIT_SECRET: 'audit-secret-0123456789abcdef-0123',
       PUBLIC_URL: 'https://verify.shop.example',
       SMTP_URL: 'smtp://smtp.shop.example:587',
+      S3_BUCKET: 'fraud-documents',
     });
 
     it('an identity provider needs REVIEWER_JWT_ISSUER and REVIEWER_JWT_AUDIENCE, named when missing', () => {
@@ -325,6 +350,7 @@ describe('configuration', () => {
       PSEUDONYM_SECRET: 'p'.repeat(32),
       PUBLIC_URL: 'https://verify.shop.example',
       MAIL_OUTBOX_DIR: path.join(dataDir, 'mail'),
+      S3_BUCKET: 'fraud-documents',
     };
     expect(() => loadConfig(production)).to.throw(ConfigError, /AUDIT_SECRET/);
     expect(loadConfig({ ...production, AUDIT_SECRET: secret }).auditSecret.toString()).to.equal(secret);

@@ -8,6 +8,7 @@ import {
   createEncryptStream,
   DecryptionError,
   decryptBuffer,
+  decryptBufferOffThread,
   encryptBuffer,
   newDataKey,
   parseKeyRing,
@@ -69,6 +70,26 @@ describe('documents: envelope encryption', () => {
     expect(() => decryptBuffer(dataKey, { ...sealed, iv: flip(sealed.iv) }, aad)).to.throw(DecryptionError);
     // a truncated tag is refused, not accepted as a shorter tag
     expect(() => decryptBuffer(dataKey, { ...sealed, tag: Buffer.from(sealed.tag, 'base64').subarray(0, 4).toString('base64') }, aad)).to.throw(DecryptionError);
+  });
+
+  it('decrypts off the calling thread to the same bytes, and refuses what the synchronous one refuses', async () => {
+    const { dataKey } = newDataKey(ring('k1', 'k1'));
+    const sealed = encryptBuffer(dataKey, plain, aad);
+    expect((await decryptBufferOffThread(dataKey, sealed, aad)).equals(plain)).to.equal(true);
+    const ciphertext = Buffer.from(sealed.ciphertext);
+    ciphertext[100] ^= 0x80;
+    const refusals = [
+      { ...sealed, ciphertext },
+      { ...sealed, tag: flip(sealed.tag) },
+      { ...sealed, iv: flip(sealed.iv) },
+      { ...sealed, tag: Buffer.from(sealed.tag, 'base64').subarray(0, 4).toString('base64') },
+    ];
+    for (const bad of refusals) {
+      const error = await decryptBufferOffThread(dataKey, bad, aad).then(() => undefined, (e: unknown) => e);
+      expect(error).to.be.instanceOf(DecryptionError);
+    }
+    const moved = await decryptBufferOffThread(dataKey, sealed, aadFor('doc_1', 'preview')).then(() => undefined, (e: unknown) => e);
+    expect(moved).to.be.instanceOf(DecryptionError);
   });
 
   it('throws with the wrong aad (a blob moved to another document or variant)', () => {

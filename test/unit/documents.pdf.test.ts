@@ -10,7 +10,8 @@ import { PDFDocument, PDFName, PDFString, StandardFonts } from 'pdf-lib';
 import { createHash } from 'node:crypto';
 import { deflateSync } from 'node:zlib';
 import { DocumentRejected } from '../../documents/errors';
-import { closePdfWorker, inspectPdf, parsePdfStructure, scanPdfTokens } from '../../documents/pdf';
+import { closePdfWorker, inspectPdf, MAX_OBJECT_STREAM_MATCHES, parsePdfStructure, scanPdfTokens } from '../../documents/pdf';
+import { objStmDictsPdf, objStmTextPdf } from '../fixtures/pdfs';
 
 async function pdf(pages: number, extra?: (doc: PDFDocument) => void | Promise<void>, useObjectStreams = true): Promise<Buffer> {
   const doc = await PDFDocument.create();
@@ -186,6 +187,57 @@ describe('documents: PDF inspection', function () {
 
     it('flags /Encrypt in the trailer', () => {
       expect(scanPdfTokens(encryptedPdf()).encrypted).to.deep.equal(['Encrypt']);
+    });
+
+    // Issue 8.2: the old scan searched back and to the end of the file for every "/Type /ObjStm"
+    // it saw — quadratic (a 1 MB file of the first shape took 48 s, 4 MB minutes). The work is
+    // counted, not timed: the scan reports how many characters it examined.
+    const MB4 = 4 * 1024 * 1024;
+
+    it('examines a 4 MB page that shows "/Type /ObjStm" in its text a constant number of times per byte', () => {
+      const bytes = objStmTextPdf(MB4);
+      expect(bytes.toString('latin1').split('/Type /ObjStm').length - 1).to.be.above(150_000);
+      const scan = scanPdfTokens(bytes);
+      expect(scan).to.include({ objectStreams: 0, skippedStreams: 0 });
+      expect(scan.charsExamined).to.be.at.most(4 * bytes.length);
+    });
+
+    it('examines 4 MB of object-stream dictionaries without streams (under the cap) a constant number of times per byte', () => {
+      // Each dictionary padded so that a few hundred of them fill 4 MB: under the cap, so all are walked.
+      const padded = Array.from({ length: MAX_OBJECT_STREAM_MATCHES - 1 }, () => `<< /Type /ObjStm /N 1 /First 4 /Pad (${' '.repeat(4200)}) >>`);
+      const bytes = handPdf([...PAGE_OBJECTS, ...padded]);
+      expect(bytes.length).to.be.above(MB4 - 100_000);
+      const scan = scanPdfTokens(bytes);
+      expect(scan).to.include({ objectStreams: 0, skippedStreams: 0 });
+      expect(scan.charsExamined).to.be.at.most(4 * bytes.length);
+    });
+
+    it(`refuses more than ${MAX_OBJECT_STREAM_MATCHES} object-stream dictionaries as unreadable`, () => {
+      expect(() => scanPdfTokens(objStmDictsPdf(MB4))).to.throw(DocumentRejected).with.property('reason', 'unreadable');
+    });
+
+    it('still inflates and reads object streams that follow a page full of "/Type /ObjStm" text', async () => {
+      const hidden = await pdf(1, openActionJs);
+      const text = objStmTextPdf(256 * 1024);
+      // The text PDF's objects, then pdf-lib's compressed catalog stream appended as further bytes.
+      const scan = scanPdfTokens(Buffer.concat([text, hidden.subarray(hidden.indexOf('%', 1))]));
+      expect(scan.objectStreams).to.be.at.least(1);
+      expect(scan.scripted).to.include('JavaScript');
+    });
+  });
+
+  describe('hostile 4 MB shapes end to end (issue 8.2)', () => {
+    it('accepts the page that shows "/Type /ObjStm" as text, and refuses the dictionaries without streams', async () => {
+      expect((await inspectPdf(objStmTextPdf(4 * 1024 * 1024))).pages).to.equal(1);
+      expect((await rejection(inspectPdf(objStmDictsPdf(4 * 1024 * 1024)))).reason).to.equal('unreadable');
+    });
+
+    it('runs the raw scan under the timeout: a scan that outlasts it is cut off as unreadable', async () => {
+      // 15 MB of such text takes the scan hundreds of ms: far beyond a 20 ms budget.
+      const err = await rejection(inspectPdf(objStmTextPdf(15 * 1024 * 1024), { timeoutMs: 20 }));
+      expect(err.reason).to.equal('unreadable');
+      expect(String((err.cause as Error).message)).to.include('timed out');
+      expect((await inspectPdf(await pdf(1))).pages).to.equal(1); // and the next file gets a fresh worker
     });
   });
 

@@ -18,7 +18,7 @@ import { $, badge, facts, h, section, showShortcuts, timeEl } from './dom.js';
 import { actorText } from './format.js';
 import { BAND_TONES, KIND_LABELS, STATUS_TONES, humanize, statusLabel } from './labels.js';
 import { orderSection, riskSection } from './order.js';
-import { stepCase } from './queue.js';
+import { overdueBadge, slaOf, stepCase } from './queue.js';
 import { caseHash } from './router.js';
 import { state } from './state.js';
 
@@ -142,8 +142,9 @@ function caseHeader(data) {
       'div',
       { className: 'case-facts' },
       h('span', { id: 'case-status', className: `badge badge-${STATUS_TONES[data.status] || 'info'}`, 'data-status': data.status }, statusLabel(data.status)),
+      overdueBadge(data),
       h('span', {}, badge(risk.band || '—', BAND_TONES[risk.band]), ' score ', h('strong', {}, risk.score ?? '—')),
-      h('span', {}, 'SLA ', data.slaDueAt ? h('strong', { 'data-sla-due': data.slaDueAt, className: 'sla' }) : h('span', { className: 'muted' }, '—')),
+      h('span', {}, 'SLA ', slaOf(data) ? h('strong', { 'data-sla-due': slaOf(data), className: 'sla' }) : h('span', { className: 'muted' }, '—')),
       data.fulfilment ? h('span', {}, 'Fulfilment ', h('strong', {}, data.fulfilment)) : null,
       h('span', { className: 'muted mono small' }, data.checkId),
     ),

@@ -140,14 +140,25 @@ function queueRow(item) {
     { 'data-check-id': item.checkId, className: item.checkId === state.queue.selectedId ? 'is-selected' : '' },
     h('td', {}, h('a', { href: caseHash(item.checkId), className: 'row-link' }, item.orderId || item.checkId), h('div', { className: 'muted small mono' }, item.checkId)),
     h('td', { className: 'nowrap' }, badge(item.band || '—', BAND_TONES[item.band]), ' ', h('span', { className: 'score' }, item.score ?? '—')),
-    h('td', {}, badge(statusLabel(item.status), STATUS_TONES[item.status])),
+    h('td', {}, badge(statusLabel(item.status), STATUS_TONES[item.status]), overdueBadge(item)),
     h('td', { className: 'num' }, fmtMoney(item.amount, item.currency)),
-    h('td', {}, item.slaDueAt ? h('span', { 'data-sla-due': item.slaDueAt, className: 'sla' }) : h('span', { className: 'muted' }, '—')),
+    h('td', {}, slaOf(item) ? h('span', { 'data-sla-due': slaOf(item), className: 'sla' }) : h('span', { className: 'muted' }, '—')),
     h('td', { className: 'nowrap' }, h('span', { 'data-since': item.createdAt, title: fmtDateTime(item.createdAt) })),
     h('td', {}, assignee),
     h('td', { className: 'num' }, item.documentCount ?? '—'),
     h('td', { className: 'flags' }, flags.length ? flags : h('span', { className: 'muted' }, '—')),
   );
+}
+
+/** The SLA a case runs on: an escalated case its own (ESCALATION_SLA), an open review the review SLA. */
+export function slaOf(item) {
+  return item.status === 'escalated' ? item.escalationDueAt : item.slaDueAt;
+}
+
+/** The flag of an escalated case nobody decided within its SLA (queue row and case header). */
+export function overdueBadge(item) {
+  if (item.status !== 'escalated' || !item.escalationOverdueAt) return null;
+  return h('span', { className: 'overdue', title: `Overdue since ${fmtDateTime(item.escalationOverdueAt)}` }, ' ', badge('Overdue', 'danger'));
 }
 
 export function focusQueueRow(checkId) {
