@@ -4,6 +4,7 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
 import { checksRouter } from './routes/checks';
 import { opsRouter } from './routes/ops';
+import { docsRouter } from './routes/docs';
 import { verificationRouter, webRoot } from './routes/verification';
 import { reviewRouter } from './routes/review';
 import { codecRouter } from './routes/codec';
@@ -56,6 +57,7 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   app.use(codecRouter(config));
   app.use(express.json({ limit: '256kb', strict: true }));
   app.use(opsRouter(connection));
+  app.use(docsRouter());
   app.use(checksRouter(config, temporal));
   app.use(verificationRouter(config, temporal));
   app.use(reviewRouter(config, temporal));
