@@ -9,7 +9,7 @@
  *   escalations (the `sla_escalated` transition): every transition and decision
  *   of a check is audited through it;
  * - `processDocument` → documents by status and reason;
- * - `deliverWebhook` → each failed attempt, by its failure type;
+ * - `deliverWebhook`, `redeliverWebhook` → each failed attempt, by its failure type;
  * - `purgeDueChecks`, `purgeForgottenChecks` (retention Schedules), `purgeCheck` → purges;
  * - `escalationOverdue` counts itself (activities/escalation.ts).
  */
@@ -46,17 +46,18 @@ const observers: Record<string, Observer> = {
       documentsProcessed.inc({ status, reason: reason ?? 'none' });
     },
   },
-  deliverWebhook: {
-    failed: (error) => {
-      const type = (error as { type?: unknown }).type;
-      webhookFailures.inc({ reason: typeof type === 'string' && /^[a-z_]{1,40}$/.test(type) ? type : 'error' });
-    },
-  },
+  deliverWebhook: { failed: countWebhookFailure },
+  redeliverWebhook: { failed: countWebhookFailure },
   // Retention purges: the Schedules' sweep and daily pass, and a purge by an older check workflow's own timer.
   purgeDueChecks: { done: (result) => retentionPurges.inc({ by: 'sweep' }, (result as { purged: number }).purged) },
   purgeForgottenChecks: { done: (result) => retentionPurges.inc({ by: 'daily_pass' }, (result as { purged: number }).purged) },
   purgeCheck: { done: () => retentionPurges.inc({ by: 'workflow' }) },
 };
+
+function countWebhookFailure(error: unknown): void {
+  const type = (error as { type?: unknown }).type;
+  webhookFailures.inc({ reason: typeof type === 'string' && /^[a-z_]{1,40}$/.test(type) ? type : 'error' });
+}
 
 type AsyncFunction = (...args: never[]) => Promise<unknown>;
 

@@ -2,7 +2,7 @@
 import type { CheckState, TimelineEntry } from '../domain/check';
 import { fulfilmentOf, isFinal } from '../domain/check';
 import type { Order } from '../domain/order';
-import { CheckModel, DocumentModel, QueueEntryModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
+import { CheckModel, DocumentModel, QueueEntryModel, VelocityEventModel, VerificationModel, WebhookEventModel, isDuplicateKey } from '../models';
 import { openStatuses, queueFields } from '../models/queueEntry';
 import type { BlobStore } from '../documents/storage';
 import { tokenHash, verificationToken } from '../lib/crypto';
@@ -148,6 +148,8 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
     await VelocityEventModel.deleteOne({ _id: orderId });
     await deleteOutboxMessages(outboxDir, checkId);
     await purgeAuditText(checkId, { documents: documents.length });
+    // The webhook log keeps its attempts (ids, times, codes); the events' bodies (timeline reasons are free text) go.
+    await WebhookEventModel.deleteMany({ checkId });
     // Last, so `purgedAt` means everything above is done.
     const record = await CheckModel.findById(checkId, { order: 1, timeline: 1 }).lean();
     const order = record?.order as Order | undefined;

@@ -5,6 +5,7 @@ import type { Config } from '../config';
 import { checksRouter } from './routes/checks';
 import { opsRouter } from './routes/ops';
 import { docsRouter } from './routes/docs';
+import { webhookEventsRouter } from './routes/webhookEvents';
 import { verificationRouter, webRoot } from './routes/verification';
 import { reviewRouter } from './routes/review';
 import { codecRouter } from './routes/codec';
@@ -59,6 +60,7 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   app.use(opsRouter(connection));
   app.use(docsRouter());
   app.use(checksRouter(config, temporal));
+  app.use(webhookEventsRouter(config, temporal));
   app.use(verificationRouter(config, temporal));
   app.use(reviewRouter(config, temporal));
   app.use(unknownRoute);

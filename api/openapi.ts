@@ -11,6 +11,7 @@ import { cancelSchema, orderIdParam } from './routes/checks';
 import { decisionSchema, reviewerSelfSchema } from './routes/review';
 import { queueQuerySchema } from './queue';
 import { codecRequestSchema } from './routes/codec';
+import { redeliverySchema, webhookEventParams, webhookLogSchema } from './routes/webhookEvents';
 import {
   auditTrailSchema,
   caseViewSchema,
@@ -84,6 +85,29 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         requestParams: { path: orderPath },
         requestBody: { required: true, content: json(cancelSchema) },
         responses: { ...ok('the cancelled check', checkViewSchema), ...errors(400, 401, 404, 409, 503) },
+      }),
+    },
+    '/v1/checks/{orderId}/events': {
+      get: operation({
+        operationId: 'listCheckEvents',
+        tags: ['webhooks'],
+        summary: "The check's webhook delivery log: every event sent, each attempt with its time, outcome and the receiver's status code",
+        security: service,
+        requestParams: { path: webhookEventParams.orderPath },
+        responses: { ...ok('the log, oldest event first', webhookLogSchema), ...errors(400, 401, 404, 503) },
+      }),
+    },
+    '/v1/checks/{orderId}/events/{eventId}/redeliver': {
+      post: operation({
+        operationId: 'redeliverCheckEvent',
+        tags: ['webhooks'],
+        summary: 'Send one event again (same id, type, sequence and data; freshly signed), retried like any delivery; one redelivery of an event at a time',
+        security: service,
+        requestParams: { path: webhookEventParams.eventPath },
+        responses: {
+          ...ok('scheduled: its attempts appear in the log under its redeliveryId', redeliverySchema, '202'),
+          ...errors(400, 401, 404, 409, 410, 503),
+        },
       }),
     },
     '/v1/verification/{token}': {

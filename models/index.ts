@@ -10,10 +10,12 @@ import { EmailModel } from './email';
 import { QueueEntryModel } from './queueEntry';
 import { KeyRecordModel } from './keyRecord';
 import { RetentionEntryModel } from './retention';
+import { WebhookAttemptModel, WebhookEventModel, WebhookRedeliveryModel } from './webhookDelivery';
 
-export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel };
+export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel, WebhookEventModel, WebhookAttemptModel, WebhookRedeliveryModel };
 
-const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel];
+/** Every model whose collection and indexes the app creates (`npm run ops -- doctor` compares them). */
+export const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel, WebhookEventModel, WebhookAttemptModel, WebhookRedeliveryModel];
 
 /**
  * Connects and makes sure every collection and index exists (unique indexes are our concurrency

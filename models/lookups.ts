@@ -16,4 +16,7 @@ export const lookupFields: Record<string, string[]> = {
   audit: ['_id', 'checkId'],
   blocklist: ['_id'],
   retention: ['_id', 'minute'],
+  webhook_events: ['_id', 'checkId'],
+  webhook_attempts: ['_id', 'checkId'],
+  webhook_redeliveries: ['_id', 'checkId'],
 };
