@@ -15,8 +15,18 @@
  *   Countries (ISO codes), counts, amounts and product categories only, so a rule's
  *   `detail` cannot leak PII by quoting a feature.
  */
-import type { Address, Order } from '../domain/order';
-import type { ScoreInput, VelocityDimension, WindowCounts } from './types';
+import { z } from 'zod';
+import { paymentSchema, type Address, type Order } from '../domain/order';
+import {
+  listHitNames,
+  outcomeDimensions,
+  velocityDimensions,
+  dimensionLabels,
+  type ScoreInput,
+  type VelocityDimension,
+  type WindowCounts,
+} from './types';
+import { VELOCITY_CAP, saturated } from './velocity';
 
 type Payment = NonNullable<Order['payment']>;
 export type CheckResult = NonNullable<Payment['avsResult']>;
@@ -24,86 +34,99 @@ export type ThreeDSecure = NonNullable<Payment['threeDSecure']>;
 export type PaymentMethod = NonNullable<Payment['method']>;
 
 /** Groups of optional order data that sharpen the score when present. */
-export type DataGroup = 'payment' | 'billing address' | 'shipping address' | 'device' | 'account history';
+export const dataGroups = ['payment', 'billing address', 'shipping address', 'device', 'account history'] as const;
+export type DataGroup = (typeof dataGroups)[number];
 
-export interface Features {
+/** Canonical names of the risky categories (see `riskyCategoryPatterns`). */
+export const riskyCategoryNames = ['gift cards', 'electronics', 'jewelry and watches', 'designer fashion', 'tickets'] as const;
+
+const payment = paymentSchema.shape;
+const country = () => z.string().regex(/^[A-Z]{2}$/).nullable();
+const count = () => z.number().int().min(0);
+const priorCounts = (outcome: string) =>
+  z.object(
+    Object.fromEntries(
+      outcomeDimensions.map((d) => [d, count().describe(`earlier orders with this ${dimensionLabels[d]} marked ${outcome}`)]),
+    ) as Record<(typeof outcomeDimensions)[number], ReturnType<typeof count>>,
+  );
+
+const windowSchema = (d: VelocityDimension) =>
+  z.object({
+    hour: count().describe(`earlier orders with this ${dimensionLabels[d]} in the last hour (this order not included)`),
+    day: count().describe(`earlier orders with this ${dimensionLabels[d]} in the last day`),
+    saturated: z
+      .boolean()
+      .describe(`this ${dimensionLabels[d]}'s history reached the read cap (${VELOCITY_CAP}): hour and day mean "that many or more"`),
+  });
+
+/**
+ * The features record, declared once: its TypeScript type, the field list of
+ * `GET /v1/rulesets/fields` (`feature.<path>`), and the types the ruleset validator
+ * checks conditions against all come from this schema.
+ */
+export const featuresSchema = z.object({
   // --- money -------------------------------------------------------------------
-  /** Order total in minor units of `currency`. */
-  amount: number;
-  currency: string;
-  /** Sum of item quantities. */
-  quantity: number;
+  amount: count().describe("order total in minor units of the order's currency"),
+  currency: z.string().regex(/^[A-Z]{3}$/).describe('ISO 4217 code of the order'),
+  quantity: count().describe('sum of item quantities'),
 
   // --- customer ----------------------------------------------------------------
-  /** Whole days between `customer.accountCreatedAt` and `now` (>= 0); null if unknown. */
-  accountAgeDays: number | null;
-  previousOrders: number | null;
-  previousChargebacks: number | null;
-  /** Email domain (or a parent domain) is a well-known throw-away mailbox provider. */
-  disposableEmail: boolean;
-  /** Email local part looks machine-generated (see `looksRandom`). */
-  randomEmailLocalPart: boolean;
+  accountAgeDays: count().nullable().describe('whole days since the account was created; null if unknown'),
+  previousOrders: count().nullable().describe("the customer's previous orders; null if unknown"),
+  previousChargebacks: count().nullable().describe("the customer's previous chargebacks; null if unknown"),
+  disposableEmail: z.boolean().describe('email at a well-known throw-away mailbox provider'),
+  randomEmailLocalPart: z.boolean().describe('email local part looks machine-generated'),
 
   // --- geography (ISO 3166-1 alpha-2, upper case) --------------------------------
-  billingCountry: string | null;
-  shippingCountry: string | null;
-  ipCountry: string | null;
-  cardCountry: string | null;
-  /** Both countries known and different. */
-  shippingBillingCountryMismatch: boolean;
-  /** Same country (or a country unknown) but a different street, city or postal code. */
-  shippingBillingAddressDiffer: boolean;
-  /** Card country differs from billing country (or shipping country when billing is unknown). */
-  cardCountryMismatch: boolean;
-  /**
-   * IP country differs from every known billing / shipping / card country.
-   * Not set behind a proxy: the exit node's country says nothing (PROXY_OR_VPN covers it).
-   */
-  ipCountryMismatch: boolean;
-  /** A shipping address was given but lacks street, city or country. */
-  shippingAddressIncomplete: boolean;
+  billingCountry: country().describe('billing country'),
+  shippingCountry: country().describe('shipping country'),
+  ipCountry: country().describe("the IP address's country"),
+  cardCountry: country().describe("the card's issuing country"),
+  homeCountry: country().describe("the customer's country: billing country, else shipping country"),
+  shippingBillingCountryMismatch: z.boolean().describe('shipping and billing countries both known and different'),
+  shippingBillingAddressDiffer: z
+    .boolean()
+    .describe('same country (or a country unknown) but a different street, city or postal code'),
+  cardCountryMismatch: z.boolean().describe('card country differs from the home country'),
+  ipCountryMismatch: z
+    .boolean()
+    .describe('IP country differs from every known billing / shipping / card country (never behind a proxy)'),
+  shippingAddressIncomplete: z.boolean().describe('a shipping address was given but lacks street, city or country'),
 
   // --- payment -----------------------------------------------------------------
-  paymentMethod: PaymentMethod | null;
-  avsResult: CheckResult | null;
-  cvvResult: CheckResult | null;
-  threeDSecure: ThreeDSecure | null;
-  failedAttempts: number | null;
+  paymentMethod: payment.method.unwrap().nullable().describe('payment method; null if unknown'),
+  avsResult: payment.avsResult.unwrap().nullable().describe('AVS result; null if unknown'),
+  cvvResult: payment.cvvResult.unwrap().nullable().describe('CVV result; null if unknown'),
+  threeDSecure: payment.threeDSecure.unwrap().nullable().describe('3-D Secure result; null if unknown'),
+  failedAttempts: count().nullable().describe('failed payment attempts before this one; null if unknown'),
 
   // --- device ------------------------------------------------------------------
-  isProxy: boolean | null;
+  isProxy: z.boolean().nullable().describe('placed through a proxy or VPN; null if unknown'),
 
   // --- basket ------------------------------------------------------------------
-  /** Canonical names of risky categories in the basket, sorted (e.g. "electronics"). */
-  riskyCategories: string[];
-  /** Minor units spent on items of risky categories. */
-  riskyAmount: number;
-  /** The basket contains gift cards / vouchers / prepaid cards (category or item name). */
-  hasGiftCards: boolean;
-  /**
-   * Gift cards shipped to a country that is neither the billing country nor the card
-   * country (at least one of those two known).
-   */
-  giftCardsToThirdCountry: boolean;
+  riskyCategories: z.array(z.enum(riskyCategoryNames)).describe('risky categories in the basket, sorted'),
+  riskyAmount: count().describe('minor units spent on items of risky categories'),
+  hasGiftCards: z.boolean().describe('the basket holds gift cards, vouchers or prepaid cards'),
+  giftCardsToThirdCountry: z
+    .boolean()
+    .describe('gift cards shipped to a country that is neither the billing nor the card country'),
 
   // --- velocity: earlier orders with the same value (this order not included) ----
-  velocityCardHour: number;
-  velocityCardDay: number;
-  velocityEmailHour: number;
-  velocityEmailDay: number;
-  velocityDeviceHour: number;
-  velocityDeviceDay: number;
-  velocityIpHour: number;
-  velocityIpDay: number;
-  velocityShippingAddressHour: number;
-  velocityShippingAddressDay: number;
+  velocity: z.object(Object.fromEntries(velocityDimensions.map((d) => [d, windowSchema(d)])) as Record<VelocityDimension, ReturnType<typeof windowSchema>>),
 
-  // --- lists & completeness ------------------------------------------------------
-  /** Dimensions (not values) that hit the shop's block list, sorted, unique. */
-  blocklistHits: VelocityDimension[];
-  /** Optional data groups absent from the order. */
-  missingData: DataGroup[];
-}
+  // --- lists, outcomes & completeness ---------------------------------------------
+  blocklistHits: z.array(z.enum(listHitNames)).describe('what of this order is on the block list (types, never values)'),
+  allowlistHits: z.array(z.enum(listHitNames)).describe("what of this order is on the allow list (types, never values)"),
+  priorChargeback: priorCounts('chargeback'),
+  priorFraud: priorCounts('fraud_confirmed'),
+  missingData: z.array(z.enum(dataGroups)).describe('optional data groups absent from the order'),
+});
+
+/**
+ * One flat-ish, typed record the rules read. `null` means "unknown / not supplied":
+ * missing data is never fraud by itself, and a comparison with `null` is false.
+ */
+export type Features = z.infer<typeof featuresSchema>;
 
 /**
  * Well-known disposable / temporary mailbox providers. Deliberately small: a hit is a
@@ -149,7 +172,7 @@ export const disposableEmailDomains: ReadonlySet<string> = new Set([
  * words of the item's category (lower-cased, punctuation as spaces). Gift cards are also
  * recognised by item name (see `giftCardPattern`).
  */
-export const riskyCategoryPatterns: ReadonlyArray<{ name: string; pattern: RegExp }> = [
+export const riskyCategoryPatterns: ReadonlyArray<{ name: (typeof riskyCategoryNames)[number]; pattern: RegExp }> = [
   { name: 'gift cards', pattern: /\b(gift ?cards?|vouchers?|prepaid( cards?)?)\b/ },
   {
     name: 'electronics',
@@ -215,6 +238,15 @@ function addressesDiffer(a: Address | undefined, b: Address | undefined): boolea
   return fields.some((k) => a[k] !== undefined && b[k] !== undefined && normalize(a[k]) !== normalize(b[k]));
 }
 
+const windowOf = (w: WindowCounts): Features['velocity']['card'] => ({ hour: w.hour, day: w.day, saturated: saturated(w) });
+
+const priorOf = (input: ScoreInput, kind: 'chargeback' | 'fraudConfirmed'): Features['priorChargeback'] => ({
+  card: input.priorOutcomes?.card?.[kind] ?? 0,
+  email: input.priorOutcomes?.email?.[kind] ?? 0,
+  device: input.priorOutcomes?.device?.[kind] ?? 0,
+  shippingAddress: input.priorOutcomes?.shippingAddress?.[kind] ?? 0,
+});
+
 const isEmpty = (o: object | undefined): boolean => !o || Object.values(o).every((v) => v === undefined);
 
 export function extractFeatures(input: ScoreInput): Features {
@@ -244,7 +276,7 @@ export function extractFeatures(input: ScoreInput): Features {
     isProxy !== true && ipCountry !== null && knownCountries.length > 0 && !knownCountries.includes(ipCountry);
 
   // Basket.
-  const riskyNames = new Set<string>();
+  const riskyNames = new Set<(typeof riskyCategoryNames)[number]>();
   let riskyAmount = 0;
   let hasGiftCards = false;
   let quantity = 0;
@@ -289,6 +321,7 @@ export function extractFeatures(input: ScoreInput): Features {
     shippingCountry,
     ipCountry,
     cardCountry,
+    homeCountry,
     shippingBillingCountryMismatch,
     shippingBillingAddressDiffer: !shippingBillingCountryMismatch && addressesDiffer(billing, shipping),
     cardCountryMismatch,
@@ -308,34 +341,24 @@ export function extractFeatures(input: ScoreInput): Features {
     hasGiftCards,
     giftCardsToThirdCountry,
 
-    velocityCardHour: velocity.card.hour,
-    velocityCardDay: velocity.card.day,
-    velocityEmailHour: velocity.email.hour,
-    velocityEmailDay: velocity.email.day,
-    velocityDeviceHour: velocity.device.hour,
-    velocityDeviceDay: velocity.device.day,
-    velocityIpHour: velocity.ip.hour,
-    velocityIpDay: velocity.ip.day,
-    velocityShippingAddressHour: velocity.shippingAddress.hour,
-    velocityShippingAddressDay: velocity.shippingAddress.day,
+    velocity: {
+      card: windowOf(velocity.card),
+      email: windowOf(velocity.email),
+      device: windowOf(velocity.device),
+      ip: windowOf(velocity.ip),
+      shippingAddress: windowOf(velocity.shippingAddress),
+    },
 
     blocklistHits: [...new Set(input.blocklistHits)].sort(),
+    allowlistHits: [...new Set(input.allowlistHits ?? [])].sort(),
+    priorChargeback: priorOf(input, 'chargeback'),
+    priorFraud: priorOf(input, 'fraudConfirmed'),
     missingData,
   };
 }
 
-/** The velocity counts of one dimension, read back from the flat record. */
+/** The velocity counts of one dimension, read back from the record. */
 export function velocityOf(f: Features, dimension: VelocityDimension): WindowCounts {
-  switch (dimension) {
-    case 'card':
-      return { hour: f.velocityCardHour, day: f.velocityCardDay };
-    case 'email':
-      return { hour: f.velocityEmailHour, day: f.velocityEmailDay };
-    case 'device':
-      return { hour: f.velocityDeviceHour, day: f.velocityDeviceDay };
-    case 'ip':
-      return { hour: f.velocityIpHour, day: f.velocityIpDay };
-    case 'shippingAddress':
-      return { hour: f.velocityShippingAddressHour, day: f.velocityShippingAddressDay };
-  }
+  const { hour, day } = f.velocity[dimension];
+  return { hour, day };
 }

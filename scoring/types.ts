@@ -23,12 +23,65 @@ export interface VelocityCounts {
 }
 
 export type VelocityDimension = keyof VelocityCounts;
+export const velocityDimensions = ['card', 'email', 'device', 'ip', 'shippingAddress'] as const satisfies readonly VelocityDimension[];
+
+/** How reasons name a dimension or a list type to people (never its value). */
+export const dimensionLabels: Record<VelocityDimension | ListType, string> = {
+  card: 'card',
+  email: 'email address',
+  device: 'device',
+  ip: 'IP address',
+  shippingAddress: 'shipping address',
+  email_domain: 'email domain',
+  card_fingerprint: 'card',
+  card_bin: 'card BIN',
+  phone: 'phone number',
+  customer_id: 'customer account',
+  shipping_address: 'shipping address',
+};
+
+/** The types of entries of the block and allow lists (API.md, "Lists"). */
+export const listTypes = [
+  'email',
+  'email_domain',
+  'card_fingerprint',
+  'card_bin',
+  'device',
+  'ip',
+  'phone',
+  'customer_id',
+  'shipping_address',
+] as const;
+export type ListType = (typeof listTypes)[number];
+
+/**
+ * What a list hit names: the type of the entry that matched (never its value). The
+ * velocity dimensions' names are accepted too (the block list is keyed by them today).
+ */
+export type ListHit = VelocityDimension | ListType;
+export const listHitNames = [...new Set<ListHit>([...velocityDimensions, ...listTypes])];
+
+/** The identifiers whose earlier orders' outcomes raise a later order's score (API.md, "Outcomes"). */
+export const outcomeDimensions = ['card', 'email', 'device', 'shippingAddress'] as const satisfies readonly VelocityDimension[];
+export type OutcomeDimension = (typeof outcomeDimensions)[number];
+
+/** Earlier orders sharing one identifier with this order, by the outcome they were later marked with. */
+export interface PriorOutcomeCounts {
+  /** Orders marked `chargeback`. */
+  chargeback: number;
+  /** Orders marked `fraud_confirmed`. */
+  fraudConfirmed: number;
+}
 
 export interface ScoreInput {
   order: Order;
   velocity: VelocityCounts;
-  /** Dimensions of this order whose value is on the shop's block list. */
-  blocklistHits: VelocityDimension[];
+  /** What of this order is on the shop's block list (dimensions or list types, never values). */
+  blocklistHits: ListHit[];
+  /** What of this order is on the shop's allow list; none when absent. */
+  allowlistHits?: ListHit[];
+  /** Earlier orders sharing an identifier with this one, by outcome; none when absent. */
+  priorOutcomes?: Partial<Record<OutcomeDimension, PriorOutcomeCounts>>;
   /** ISO-8601; the moment of scoring (account age is measured against it). */
   now: string;
 }

@@ -36,7 +36,7 @@ import {
 } from '../domain/check';
 import type { DocumentKind, Order } from '../domain/order';
 import type { CheckActivities } from '../activities';
-import { bandFor } from '../scoring/engine';
+import { bandFor } from '../scoring/bands';
 import { ruleset } from '../scoring/rules';
 import {
   cancelUpdate,
