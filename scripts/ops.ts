@@ -21,7 +21,7 @@ import { ConfigError, loadConfig, taskQueues, type Config } from '../config';
 import { checkDocumentKeys } from '../lib/documentKeys';
 import { dataConverter } from '../lib/payloadCodec';
 import { models } from '../models';
-import { defaultPorts } from '../stack';
+import { defaultPorts } from '../stack/ports';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 const usage = `usage: npm run ops -- doctor | keys <status|rewrap|retire <id>|legacy-secrets> | rewrap | retention-sweep [--all] | token <id> [role] [expiry]`;

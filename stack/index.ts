@@ -55,7 +55,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export const defaultPorts = { postgres: 54329, mongo: 27017, temporal: 7233, temporalUi: 8233 };
+import { defaultPorts } from './ports';
+export { defaultPorts };
 
 /** Flags measured to remove the dev server's ~40 ms per-task dispatch wait (see EMBEDDED-STACK.md). */
 const temporalLatencyFlags = [
