@@ -35,7 +35,9 @@ export function docsRouter(): Router {
     res.setHeader('Content-Security-Policy', docsPolicy);
     res.sendFile(path.join(webRoot, 'docs', 'index.html'));
   });
-  router.get('/docs/scalar.js', (_req, res) => {
+  // A static asset (as web/'s own scripts are; in dist/ the app's static files serve it first).
+  router.use('/docs/scalar.js', (req, res, next) => {
+    if (req.method !== 'GET' && req.method !== 'HEAD') return next();
     if (!bundle) {
       res.status(404).type('text/javascript').send('// the API reference bundle is not installed: /openapi.json has the document\n');
       return;
