@@ -9,7 +9,7 @@ import { WorkflowNotFoundError, isGrpcServiceError, type Client } from '@tempora
 import { isFinal, type CheckState } from '../domain/check';
 import { CheckModel } from '../models';
 import { checkStateFromRecord } from '../models/check';
-import { workflowIdFor } from '../lib/temporal';
+import { workflowIdFor } from '../workflows/names';
 import { stateQuery } from '../workflows/messages';
 
 export function isNotFound(error: unknown): boolean {

@@ -7,7 +7,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
-import { taskQueues } from '../config';
+import { taskQueues } from '../workflows/names';
 import { CheckModel, WebhookAttemptModel, WebhookEventModel, WebhookRedeliveryModel } from '../models';
 import { ApiError, notFound } from '../api/errors';
 

@@ -494,4 +494,3 @@ function derive(key: Buffer, purpose: string): Buffer {
   return Buffer.from(hkdfSync('sha256', key, Buffer.alloc(0), purpose, 32));
 }
 
-export const taskQueues = { checks: 'checks', documents: 'documents' } as const;

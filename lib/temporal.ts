@@ -14,5 +14,3 @@ export async function connectTemporalClient(config: Config): Promise<{ client: C
   });
   return { client, connection };
 }
-
-export const workflowIdFor = (orderId: string): string => `fraud-check/${orderId}`;

@@ -120,6 +120,11 @@ export const featuresSchema = z.object({
   priorChargeback: priorCounts('chargeback'),
   priorFraud: priorCounts('fraud_confirmed'),
   missingData: z.array(z.enum(dataGroups)).describe('optional data groups absent from the order'),
+
+  // --- what uploads show (0 when an order is scored) --------------------------------
+  duplicateDocuments: count().describe(
+    "other customers' checks holding a document that matches an upload of this check (0 when an order is scored; the check workflow applies DUPLICATE_DOCUMENT when an upload matches)",
+  ),
 });
 
 /**
@@ -354,6 +359,7 @@ export function extractFeatures(input: ScoreInput): Features {
     priorChargeback: priorOf(input, 'chargeback'),
     priorFraud: priorOf(input, 'fraudConfirmed'),
     missingData,
+    duplicateDocuments: input.duplicateDocuments ?? 0,
   };
 }
 

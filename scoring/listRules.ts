@@ -7,6 +7,7 @@
  * its own). Pure data.
  */
 import type { RuleData } from './rulesetSchema';
+import { duplicateDocumentRule } from './documentRules';
 
 export const blocklistRule = {
   code: 'BLOCKLIST_HIT',
@@ -36,9 +37,8 @@ export const allowlistRule = {
 export const requiredRules: Record<string, { rule: RuleData; why: string }> = {
   [blocklistRule.code]: { rule: blocklistRule, why: 'a block-list hit rejects the order (API.md, Lists)' },
   [allowlistRule.code]: { rule: allowlistRule, why: 'an allow-list hit with no block-list hit approves the order (API.md, Lists)' },
-};
-
-/** Reason codes the engine's surroundings add themselves: no rule may take them. */
-export const reservedCodes: Record<string, string> = {
-  DUPLICATE_DOCUMENT: 'the check workflow adds it when an uploaded document matches one on another check',
+  [duplicateDocumentRule.code]: {
+    rule: duplicateDocumentRule,
+    why: 'the check workflow applies it when an uploaded document matches one on another check',
+  },
 };

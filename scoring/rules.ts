@@ -18,6 +18,7 @@
 import type { BandRange, Condition, Policy, RuleData, RulesetData } from './rulesetSchema';
 import type { VelocityDimension } from './types';
 import { allowlistRule, blocklistRule } from './listRules';
+import { duplicateDocumentRule } from './documentRules';
 import { VELOCITY_CAP } from './velocity';
 
 /**
@@ -158,6 +159,8 @@ const rules: RuleData[] = [
   // Devices and addresses are shared (households, offices, reshippers): softer.
   priorOutcomeRule('chargeback', 'device', 15, false),
   priorOutcomeRule('chargeback', 'shippingAddress', 15, false),
+  // What uploads show: applied by the check workflow when an upload matches another customer's document.
+  duplicateDocumentRule,
 
   // --- identity: who is this customer? ------------------------------------------------
   {
@@ -373,7 +376,7 @@ const policy: Policy = {
 };
 
 export const ruleset: RulesetData = {
-  version: '2026-12-02.1',
+  version: '2026-12-02.2',
   status: 'live',
   note: "The engine's default ruleset",
   rules,

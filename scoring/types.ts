@@ -82,6 +82,8 @@ export interface ScoreInput {
   allowlistHits?: ListHit[];
   /** Earlier orders sharing an identifier with this one, by outcome; none when absent. */
   priorOutcomes?: Partial<Record<OutcomeDimension, PriorOutcomeCounts>>;
+  /** Other customers' checks with a document matching one uploaded for this order; none when absent (an order is scored before any upload). */
+  duplicateDocuments?: number;
   /** ISO-8601; the moment of scoring (account age is measured against it). */
   now: string;
 }

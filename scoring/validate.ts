@@ -27,7 +27,7 @@ import {
   type RulesetDraft,
 } from './rulesetSchema';
 import { templateProblems } from './templates';
-import { requiredRules, reservedCodes } from './listRules';
+import { requiredRules } from './listRules';
 
 export interface Problem {
   /** Where, as a path into the submitted ruleset. */
@@ -98,7 +98,6 @@ function checkRules(rules: Json, out: Collector): RuleData[] | undefined {
   rules.forEach((rule, i) => {
     if (out.full) return;
     const code = isObject(rule) && typeof rule.code === 'string' && UPPER_SNAKE.test(rule.code) ? rule.code : undefined;
-    if (code !== undefined && Object.hasOwn(reservedCodes, code)) out.add(`rules[${i}].code`, `${code} is reserved: ${reservedCodes[code]}`, code);
     if (code !== undefined) {
       const first = seen.get(code);
       if (first !== undefined) out.add(`rules[${i}].code`, `duplicate code: rules[${first}] is ${code} too`, code);

@@ -16,6 +16,7 @@ import { benchTarget } from '../bench/lib';
 import { loadConfig } from '../config';
 import { REPLAY_DOCUMENT_KEY } from '../test/replay/replayKey';
 import { dataConverter } from '../lib/payloadCodec';
+import { workflowIdFor } from '../workflows/names';
 import { freePort } from '../stack/processes';
 import { signReviewerToken } from '../api/reviewerAuth';
 import { call } from '../test/integration/client';
@@ -77,7 +78,7 @@ async function main(): Promise<void> {
 
   /** Whether the cancel update was accepted while the decide update was still in flight. */
   const cancelWaited = async (orderId: string) => {
-    const events = (await client.workflow.getHandle(`fraud-check/${orderId}`).fetchHistory()).events ?? [];
+    const events = (await client.workflow.getHandle(workflowIdFor(orderId)).fetchHistory()).events ?? [];
     const accepted = (name: string) => events.find((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name === name);
     const decide = accepted('decide');
     const cancel = accepted('cancel');
@@ -151,7 +152,7 @@ async function main(): Promise<void> {
     'resubmitted-after-history-deleted': async () => {
       const order = cleanOrder();
       await submit(order);
-      const handle = client.workflow.getHandle(`fraud-check/${order.orderId}`);
+      const handle = client.workflow.getHandle(workflowIdFor(order.orderId));
       await handle.result();
       await connection.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId: handle.workflowId } });
       for (let i = 0; i < 300; i++) {
@@ -174,7 +175,7 @@ async function main(): Promise<void> {
     const only = process.argv.slice(3);
     for (const [name, run] of Object.entries(scenarios).filter(([n]) => only.length === 0 || only.includes(n))) {
       const orderId = await run();
-      const handle = client.workflow.getHandle(`fraud-check/${orderId}`);
+      const handle = client.workflow.getHandle(workflowIdFor(orderId));
       await handle.result(); // ends after the (short) retention period
       // The CLI writes the same JSON that `historyFromJSON` reads (and the Temporal UI downloads).
       const json = execFileSync(temporalBinary(), ['workflow', 'show', '--address', target.env.TEMPORAL_ADDRESS!, '-w', handle.workflowId, '-o', 'json'], {

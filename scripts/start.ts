@@ -9,7 +9,8 @@
  * runs one worker with exactly those queues instead.
  */
 import mongoose from 'mongoose';
-import { loadConfig, taskQueues, type Config } from '../config';
+import { loadConfig, type Config } from '../config';
+import { taskQueues } from '../workflows/names';
 import { checkDocumentKeys } from '../lib/documentKeys';
 import { connectTemporalClient } from '../lib/temporal';
 import { startStack } from '../stack';

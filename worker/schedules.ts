@@ -4,7 +4,10 @@
  * retention sweep and the daily retention pass (workflows/retention.ts).
  */
 import { ScheduleAlreadyRunning, type Client, type ScheduleOptionsAction, type ScheduleSpec } from '@temporalio/client';
-import { taskQueues, type Config } from '../config';
+import type { Config } from '../config';
+import type { Workflow } from '@temporalio/common';
+import { taskQueues } from '../workflows/names';
+import { retentionDailyPassWorkflow, retentionSweepWorkflow } from '../workflows/retention';
 
 export const retentionSchedules = {
   sweep: 'retention-sweep',
@@ -18,7 +21,7 @@ interface Plan {
 }
 
 export function retentionPlans(config: Config): Plan[] {
-  const start = (workflowType: string, workflowId: string): ScheduleOptionsAction => ({
+  const start = (workflowType: Workflow, workflowId: string): ScheduleOptionsAction => ({
     type: 'startWorkflow',
     workflowType,
     workflowId,
@@ -29,12 +32,12 @@ export function retentionPlans(config: Config): Plan[] {
     {
       scheduleId: retentionSchedules.sweep,
       spec: { intervals: [{ every: config.worker.retentionSweepIntervalMs }] },
-      action: start('retentionSweepWorkflow', 'retention-sweep'),
+      action: start(retentionSweepWorkflow, 'retention-sweep'),
     },
     {
       scheduleId: retentionSchedules.daily,
       spec: { intervals: [{ every: '1 day' }] },
-      action: start('retentionDailyPassWorkflow', 'retention-daily-pass'),
+      action: start(retentionDailyPassWorkflow, 'retention-daily-pass'),
     },
   ];
 }

@@ -4,9 +4,9 @@
  * Reads top to bottom: score and decide; then wait — for messages (documents,
  * claims, reviewer decisions, cancel) or for the next timer (reminder, upload
  * deadline, review SLA, escalation SLA) — until the check is final; then finish
- * the deliveries and complete. The final projection files the check for the
- * retention sweep (activities/retention.ts), which purges it when its retention
- * ends; checks started before that keep their own retention timer.
+ * the deliveries and complete. What each message or timer changes is the pure
+ * reducer's business (domain/checkReducer.ts): a handler names its event and the
+ * workflow carries out the effects the reducer returns, in order.
  *
  * Transitions are applied one at a time. A handler that must wait for an
  * activity before its transition (request_documents registers the new link
@@ -18,25 +18,23 @@
  */
 import * as wf from '@temporalio/workflow';
 import type { Durations } from '../config';
+import { isFinal, transitionAudit, webhookEventTypes, type Actor, type CheckState, type DocumentState, type WebhookEventType } from '../domain/check';
 import {
-  actionTarget,
-  allRequestedAccepted,
-  applyTransition,
-  decisionProblem,
-  isFinal,
-  MAX_VERIFICATION_ROUNDS,
-  TransitionError,
-  transitionAudit,
-  webhookEventTypes,
-  type Actor,
-  type CheckState,
-  type DocumentState,
-  type Status,
-  type WebhookEventType,
-} from '../domain/check';
+  cancelRefusal,
+  claimRefusal,
+  decisionRefusal,
+  nextRound,
+  reduce,
+  uploadRefusal,
+  type CheckEffect,
+  type CheckEvent,
+  type CheckRefusal,
+  type DocumentRule,
+  type ProcessedDocument,
+} from '../domain/checkReducer';
 import type { DocumentKind, Order } from '../domain/order';
 import type { CheckActivities } from '../activities';
-import { bandFor } from '../scoring/bands';
+import { duplicateDocumentRule } from '../scoring/documentRules';
 import { ruleset } from '../scoring/rules';
 import {
   cancelUpdate,
@@ -48,10 +46,8 @@ import {
   stateQuery,
   submitUpdate,
   type CancelRequest,
-  type ClaimRequest,
-  type DecisionRequest,
-  type DocumentReceived,
 } from './messages';
+import { taskQueues, workflowIdFor } from './names';
 
 export interface CheckWorkflowInput {
   checkId: string;
@@ -60,11 +56,6 @@ export interface CheckWorkflowInput {
   submissionId: string;
   durations: Durations;
 }
-
-/** Documents per verification round: bounds storage and work a token can cause. */
-export const MAX_DOCUMENTS_PER_ROUND = 12;
-/** Points a document already used on another customer's check adds to the score. */
-export const DUPLICATE_DOCUMENT_POINTS = 30;
 
 /** Scoring sits on the synchronous path of `POST /v1/checks`: a local activity, no task round trip. */
 const local = wf.proxyLocalActivities<CheckActivities>({
@@ -87,12 +78,10 @@ const delivery = wf.proxyActivities<CheckActivities>({
 
 /** Image and PDF work runs on its own task queue, so it scales apart and never slows decisions. */
 const documentsQueue = wf.proxyActivities<CheckActivities>({
-  taskQueue: 'documents',
+  taskQueue: taskQueues.documents,
   startToCloseTimeout: '2m',
   retry: { initialInterval: '1s', maximumInterval: '1m', maximumAttempts: 10 },
 });
-
-const system: Actor = { type: 'system' };
 
 export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   const { checkId, order, durations } = input;
@@ -122,12 +111,16 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     return undefined;
   }
 
-  /** Changes the state without a status transition (documents, claims): projected, not webhooked. */
-  function touch(change: (s: CheckState) => CheckState): void {
-    state = { ...change(state!), updatedAt: now(), version: state!.version + 1 };
+  /** Applies an event: the reducer's next state, then its effects in order; a refusal fails that message only. */
+  function apply(event: CheckEvent): CheckState {
+    const outcome = reduce(state!, event, { now: Date.now(), durations });
+    if (!outcome.ok) throw refused(outcome.refusal);
+    state = outcome.state;
+    for (const effect of outcome.effects) carryOut(effect);
+    return state;
   }
 
-  // ---- projection, webhooks, audit ------------------------------------------
+  // ---- projection, webhooks, audit, e-mail ----------------------------------
   let projectedVersion = 0;
   let webhooksEnabled = false;
   /** Counts this check's webhook events: each carries the next `sequence` (kept across retries). */
@@ -151,42 +144,36 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     deliver(webhookEventTypes.statusChanged, audit.eventId, entry.at, check);
   }
 
-  /**
-   * Applies a transition. A handler's transition that no longer applies (the
-   * check changed while it waited) is refused with an ApplicationFailure: it
-   * fails that one update, never the workflow task.
-   */
-  function transition(to: Status, event: string, actor: Actor, reason: string, change?: (s: CheckState) => CheckState): void {
-    let next: CheckState;
-    try {
-      next = applyTransition(state!, to, { at: now(), event, actor, reason });
-    } catch (error) {
-      if (error instanceof TransitionError) throw failure(failureTypes.invalidState, `${error.message} (it changed meanwhile)`);
-      throw error;
-    }
-    if (change) next = change(next);
-    const escalationSlaMs = durations.escalationSlaMs;
-    // Every transition ends the claim and the SLA clocks; a new review or escalation starts its own.
-    state = {
-      ...next,
-      claim: null,
-      slaDueAt: to === 'in_review' ? new Date(Date.now() + durations.reviewSlaMs).toISOString() : null,
-      escalationDueAt: to === 'escalated' && escalationSlaMs !== undefined ? new Date(Date.now() + escalationSlaMs).toISOString() : null,
-      escalationOverdueAt: null,
-      verification: to === 'awaiting_documents' || to === 'in_review' || to === 'escalated' ? next.verification : null,
-    };
-    publish(state);
+  function notify(reminder: number): void {
+    const v = state!.verification!;
+    track(
+      delivery
+        .sendVerificationEmail({ checkId, orderId: order.orderId, round: v.round, requested: v.requested, expiresAt: v.expiresAt, reminder })
+        .catch(() => undefined),
+    );
   }
 
-  /** Nobody decided an escalated case in time: flagged on the case, announced to the pipeline and to operators. */
-  function flagEscalationOverdue(): void {
-    const at = now();
-    touch((s) => ({ ...s, escalationOverdueAt: at }));
-    const escalation = state!.timeline[state!.timeline.length - 1];
-    const detail = { escalatedAt: escalation.at, dueAt: state!.escalationDueAt! };
-    track(store.auditEvent({ checkId, at, actor: system, action: 'escalation.overdue', detail }));
-    track(store.escalationOverdue({ checkId, ...detail }));
-    deliver(webhookEventTypes.escalationOverdue, `${checkId}.${escalation.seq}.overdue`, at, state!);
+  function carryOut(effect: CheckEffect): void {
+    switch (effect.type) {
+      case 'status_changed':
+        return publish(state!);
+      case 'audit':
+        return track(store.auditEvent({ checkId, at: effect.at, actor: effect.actor, action: effect.action, detail: effect.detail }));
+      case 'process_document':
+        return track(processDocument(effect.document));
+      case 'report_duplicate': {
+        const other = wf.getExternalWorkflowHandle(workflowIdFor(effect.orderId));
+        // That check's workflow may have completed: then there is nothing to flag.
+        return track(other.signal(duplicateSignal, { documentId: effect.documentId, match: effect.match }).catch(() => undefined));
+      }
+      case 'send_verification_email':
+        return notify(effect.reminder);
+      case 'escalation_overdue': {
+        const detail = { escalatedAt: effect.escalatedAt, dueAt: effect.dueAt };
+        track(store.escalationOverdue({ checkId, ...detail }));
+        return deliver(webhookEventTypes.escalationOverdue, effect.eventId, effect.at, state!);
+      }
+    }
   }
 
   /** Writes every later version of the state to the read model, in order, one at a time. */
@@ -210,6 +197,9 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   /** This workflow found the order's check already made (its first workflow is gone): it scored nothing. */
   let foundExisting = false;
   const conflict = () => failure(failureTypes.orderConflict, `order ${order.orderId} was already submitted with a different body`);
+  const refuseIf = (refusal: CheckRefusal | undefined) => {
+    if (refusal) throw refused(refusal);
+  };
 
   wf.setHandler(
     submitUpdate,
@@ -227,210 +217,71 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
 
   wf.setHandler(
     cancelUpdate,
-    async ({ reason, actor }: CancelRequest) => {
-      if (reserving) {
-        // Applied at once when it can be; else held (decisions and claims refused, timers waiting) until it can.
-        if (state === undefined || applying) {
-          cancelsWaiting++;
-          try {
-            await wf.condition(() => state !== undefined && !applying);
-          } finally {
-            cancelsWaiting--;
-          }
+    async ({ reason, actor }) => {
+      // Applied at once when it can be; else held (decisions and claims refused, timers waiting) until it can.
+      if (reserving && (state === undefined || applying)) {
+        cancelsWaiting++;
+        try {
+          await wf.condition(() => state !== undefined && !applying);
+        } finally {
+          cancelsWaiting--;
         }
-      } else {
+      } else if (!reserving) {
         await wf.condition(() => state !== undefined);
       }
-      if (state!.status === 'cancelled') return state!;
-      if (isFinal(state!.status)) throw failure(failureTypes.invalidState, `the check already ended ${state!.status}`);
-      transition('cancelled', 'cancelled', actor, reason);
-      return state!;
+      return apply({ type: 'cancelled', actor, reason });
     },
-    {
-      validator: (_request: CancelRequest) => {
-        if (state && isFinal(state.status) && state.status !== 'cancelled') {
-          throw failure(failureTypes.invalidState, `the check already ended ${state.status}`);
-        }
-      },
-    },
+    { validator: (_request: CancelRequest) => refuseIf(cancelRefusal(state)) },
   );
 
   wf.setHandler(
     documentReceivedUpdate,
-    async (doc: DocumentReceived) => {
-      const received: DocumentState = {
-        documentId: doc.documentId,
-        kind: doc.kind,
-        round: doc.round,
-        status: 'processing',
-        reason: null,
-        uploadedAt: doc.uploadedAt,
-        flags: [],
-        duplicates: [],
-      };
-      touch((s) => ({ ...s, documents: [...s.documents, received] }));
-      track(processDocument(received));
-      return received;
-    },
-    {
-      validator: (doc: DocumentReceived) => {
-        const s = state;
-        const why = busy();
-        if (why) throw failure(failureTypes.invalidState, why);
-        if (!s || s.status !== 'awaiting_documents' || !s.verification || s.verification.round !== doc.round) {
-          throw failure(failureTypes.invalidState, 'this check is not waiting for documents from this link');
-        }
-        if (!s.verification.requested.includes(doc.kind)) {
-          throw failure(failureTypes.invalidRequest, `"${doc.kind}" was not requested (requested: ${s.verification.requested.join(', ')})`);
-        }
-        if (s.documents.some((d) => d.documentId === doc.documentId)) return; // a retried call: the handler is idempotent below
-        if (s.documents.filter((d) => d.round === doc.round).length >= MAX_DOCUMENTS_PER_ROUND) {
-          throw failure(failureTypes.invalidState, `no more than ${MAX_DOCUMENTS_PER_ROUND} uploads per request`);
-        }
-      },
-    },
+    async (document) => apply({ type: 'document_received', document }).documents.at(-1)!,
+    { validator: (doc) => refuseIf(uploadRefusal(state, doc, busy())) },
   );
 
   wf.setHandler(
     claimUpdate,
-    async ({ reviewerId, role }: ClaimRequest) => {
-      const claim = { assignee: reviewerId, role, leaseExpiresAt: new Date(Date.now() + durations.claimLeaseMs).toISOString() };
-      touch((s) => ({ ...s, claim }));
-      track(store.auditEvent({ checkId, at: now(), actor: { type: 'reviewer', id: reviewerId, role }, action: 'case.claimed', detail: { leaseExpiresAt: claim.leaseExpiresAt } }));
-      return claim;
-    },
-    {
-      validator: ({ reviewerId, role }: ClaimRequest) => {
-        const s = state;
-        if (!s || (s.status !== 'in_review' && s.status !== 'escalated')) {
-          throw failure(failureTypes.invalidState, `a case that is ${s?.status ?? 'being scored'} cannot be claimed`);
-        }
-        const why = busy();
-        if (why) throw failure(failureTypes.invalidState, why);
-        if (s.status === 'escalated' && role === 'reviewer') {
-          throw failure(failureTypes.forbidden, 'escalated cases are for senior reviewers');
-        }
-        const held = s.claim && Date.parse(s.claim.leaseExpiresAt) > Date.now() && s.claim.assignee !== reviewerId;
-        if (held && role !== 'admin') {
-          throw failure(failureTypes.alreadyClaimed, `claimed by ${s.claim!.assignee} until ${s.claim!.leaseExpiresAt}`);
-        }
-      },
-    },
+    async ({ reviewerId, role }) => apply({ type: 'claimed', reviewerId, role }).claim!,
+    { validator: (request) => refuseIf(claimRefusal(state, request, busy(), Date.now())) },
   );
 
   wf.setHandler(
     decideUpdate,
-    async (request: DecisionRequest) => {
-      const actor: Actor = { type: 'reviewer', id: request.reviewerId, role: request.role };
-      track(
-        store.auditEvent({
-          checkId,
-          at: now(),
-          actor,
-          action: `decision.${request.action}`,
-          detail: { reason: request.reason, ...(request.requested ? { requested: request.requested } : {}) },
-        }),
-      );
-      if (request.action === 'request_documents') {
-        await requestDocuments(request.requested!, actor, request.reason);
-      } else {
-        const event = request.action === 'report' ? 'reported' : request.action === 'escalate' ? 'escalated' : actionTarget[request.action];
-        transition(actionTarget[request.action], event, actor, request.reason);
-      }
-      return state!;
+    async ({ action, reason, requested, reviewerId, role }) => {
+      const actor: Actor = { type: 'reviewer', id: reviewerId, role };
+      carryOut({ type: 'audit', at: now(), actor, action: `decision.${action}`, detail: { reason, ...(requested ? { requested } : {}) } });
+      if (action === 'request_documents') return requestDocuments(requested!, actor, reason);
+      return apply({ type: 'decided', action, actor, reason });
     },
-    {
-      validator: (request: DecisionRequest) => {
-        if (!state) throw failure(failureTypes.invalidState, 'the check is being scored');
-        if (!request.reason?.trim()) throw failure(failureTypes.invalidRequest, 'a reason is required');
-        const why = busy();
-        if (why) throw failure(failureTypes.invalidState, why);
-        const problem = decisionProblem(state, { ...request, now: Date.now() });
-        if (problem) throw failure(problem.code, problem.message);
-      },
-    },
+    { validator: (request) => refuseIf(decisionRefusal(state, request, busy(), Date.now())) },
   );
 
   wf.setHandler(duplicateSignal, ({ documentId, match }) => {
-    if (!state) return;
-    const known = state.documents.find((d) => d.documentId === documentId);
-    if (!known || known.duplicates.some((m) => m.documentId === match.documentId)) return;
-    touch((s) => ({
-      ...s,
-      documents: s.documents.map((d) =>
-        d.documentId === documentId ? { ...d, flags: unique([...d.flags, 'duplicate']), duplicates: [...d.duplicates, match] } : d,
-      ),
-    }));
+    if (state) apply({ type: 'duplicate_reported', documentId, match });
   });
 
   // ---- documents ------------------------------------------------------------
-  async function processDocument(doc: DocumentState): Promise<void> {
-    let result: Awaited<ReturnType<CheckActivities['processDocument']>>;
+  async function processDocument(document: DocumentState): Promise<void> {
+    let result: ProcessedDocument;
     try {
-      result = await documentsQueue.processDocument({ documentId: doc.documentId, checkId, orderId: order.orderId, kind: doc.kind });
+      result = await documentsQueue.processDocument({ documentId: document.documentId, checkId, orderId: order.orderId, kind: document.kind });
     } catch {
       result = { status: 'rejected', reason: 'unreadable', flags: [], duplicates: [] };
     }
-    touch((s) => ({
-      ...s,
-      documents: s.documents.map((d) =>
-        d.documentId === doc.documentId
-          ? { ...d, status: result.status, reason: result.reason, flags: result.flags, duplicates: result.duplicates.map(({ orderId: _o, ...m }) => m) }
-          : d,
-      ),
-    }));
-    // The other customer's check learns it too (its workflow is the only writer of its state).
-    for (const match of result.duplicates) {
-      const other = wf.getExternalWorkflowHandle(`fraud-check/${match.orderId}`);
-      track(
-        other
-          .signal(duplicateSignal, {
-            documentId: match.documentId,
-            match: { checkId, documentId: doc.documentId, distance: match.distance, exact: match.exact },
-          })
-          .catch(() => undefined), // that check's workflow has completed: nothing to flag
-      );
-    }
-    if (result.duplicates.length > 0 && !state!.risk.reasons.some((r) => r.code === 'DUPLICATE_DOCUMENT')) {
-      touch((s) => {
-        const score = Math.min(100, s.risk.score + DUPLICATE_DOCUMENT_POINTS);
-        const reasons = [
-          ...s.risk.reasons,
-          { code: 'DUPLICATE_DOCUMENT', points: DUPLICATE_DOCUMENT_POINTS, detail: `a ${doc.kind} document matches one on ${result.duplicates.length} other check(s)` },
-        ].sort((a, b) => b.points - a.points);
-        return { ...s, risk: { ...s.risk, score, band: bandFor(score, ruleset.bands), reasons } };
-      });
-    }
-    if (state!.status === 'awaiting_documents' && allRequestedAccepted(state!)) {
-      transition('in_review', 'documents_received', system, 'every requested document was accepted');
-    }
+    apply({ type: 'document_processed', document, result, ...(result.duplicates.length > 0 ? { duplicateRule: duplicateRule() } : {}) });
   }
 
-  async function requestDocuments(requested: DocumentKind[], actor: Actor, reason: string): Promise<void> {
-    const round = (state!.verification?.round ?? 0) + 1;
-    const startedAt = now();
-    const expiresAt = new Date(Date.now() + durations.uploadDeadlineMs).toISOString();
+  async function requestDocuments(requested: DocumentKind[], actor: Actor, reason: string): Promise<CheckState> {
+    const round = nextRound(state!, requested, Date.now(), durations.uploadDeadlineMs);
     // The token must work before anyone hears about it; until then the transition is reserved.
     if (reserving) applying = 'request_documents';
     try {
-      await store.openVerificationRound({ checkId, orderId: order.orderId, round, expiresAt });
+      await store.openVerificationRound({ checkId, orderId: order.orderId, round: round.round, expiresAt: round.expiresAt });
     } finally {
       if (reserving) applying = undefined;
     }
-    transition('awaiting_documents', 'documents_requested', actor, reason, (s) => ({
-      ...s,
-      verification: { round, requested: unique(requested), startedAt, expiresAt, remindersSent: 0 },
-    }));
-    notify(0);
-  }
-
-  function notify(reminder: number): void {
-    const v = state!.verification!;
-    track(
-      delivery
-        .sendVerificationEmail({ checkId, orderId: order.orderId, round: v.round, requested: v.requested, expiresAt: v.expiresAt, reminder })
-        .catch(() => undefined),
-    );
+    return apply({ type: 'documents_requested', round, actor, reason });
   }
 
   // ---- score and decide: one local activity, in the first workflow task ----
@@ -446,15 +297,14 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   });
   webhooksEnabled = decision.webhooks;
   projectedVersion = decision.check.version;
+  state = decision.check;
   if (decision.existing) {
     // The order's check exists and its first workflow is gone: this one answers with it (never a second
     // check, never a second decision) and, if it is still open, carries on as its workflow.
     foundExisting = true;
     checkBodyHash = decision.existing.bodyHash;
     webhookSequence = decision.existing.webhookSequence ?? 0;
-    state = decision.check;
   } else {
-    state = decision.check;
     // Since 2026-11-25 the decision activity writes the first audit entry itself
     // (one task fewer per check); checks started before replay the old way.
     publish(state, { audited: wf.patched('audit-in-decision') });
@@ -476,21 +326,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
       await wf.condition(() => !applying && cancelsWaiting === 0);
       continue;
     }
-    switch (timer.kind) {
-      case 'reminder':
-        touch((s) => ({ ...s, verification: { ...s.verification!, remindersSent: s.verification!.remindersSent + 1 } }));
-        notify(state.verification!.remindersSent);
-        break;
-      case 'upload_deadline':
-        transition('expired', 'expired', system, 'the upload deadline passed without the requested documents');
-        break;
-      case 'review_sla':
-        transition('escalated', 'sla_escalated', system, 'nobody decided the case within the review SLA');
-        break;
-      case 'escalation_sla':
-        flagEscalationOverdue();
-        break;
-    }
+    apply({ type: timerEvents[timer.kind] });
   }
 
   // ---- final: finish the deliveries, then complete ---------------------------
@@ -506,7 +342,24 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
   await Promise.all(pending);
 }
 
+/**
+ * DUPLICATE_DOCUMENT as the ruleset has it (its points, re-banded by its bands).
+ * Checks that met a duplicate before the rule was in the ruleset keep the 30 points
+ * the workflow used to add by itself.
+ */
+function duplicateRule(): DocumentRule {
+  if (!wf.patched('duplicate-document-rule')) return { code: duplicateDocumentRule.code, points: 30, bands: ruleset.bands };
+  const rule = ruleset.rules.find((r) => r.code === duplicateDocumentRule.code) ?? duplicateDocumentRule;
+  return { code: rule.code, points: rule.points, bands: ruleset.bands };
+}
+
 type TimerKind = 'reminder' | 'upload_deadline' | 'review_sla' | 'escalation_sla';
+const timerEvents = {
+  reminder: 'reminder_due',
+  upload_deadline: 'upload_deadline_passed',
+  review_sla: 'review_sla_passed',
+  escalation_sla: 'escalation_sla_passed',
+} as const satisfies Record<TimerKind, CheckEvent['type']>;
 
 /** The next timer the check waits for, derived from its state (pure). */
 export function nextTimer(state: CheckState, durations: Durations): { kind: TimerKind; at: string } | undefined {
@@ -527,8 +380,4 @@ function failure(type: string, message: string): wf.ApplicationFailure {
   return wf.ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
-function unique<T>(values: T[]): T[] {
-  return [...new Set(values)];
-}
-
-export { MAX_VERIFICATION_ROUNDS };
+const refused = (refusal: CheckRefusal) => failure(refusal.code, refusal.message);

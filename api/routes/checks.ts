@@ -6,16 +6,15 @@ import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, type 
 import { orderSchema } from '../../domain/order';
 import { isFinal } from '../../domain/check';
 import type { Config } from '../../config';
-import { taskQueues } from '../../config';
 import { canonicalJson, sha256Hex } from '../../lib/crypto';
 import { presentCheck } from '../../lib/present';
-import { workflowIdFor } from '../../lib/temporal';
+import { taskQueues, workflowIdFor } from '../../workflows/names';
 import { CheckModel } from '../../models';
 import { checkStateFromRecord, storedBodyHash } from '../../models/check';
 import { cancelUpdate, submitUpdate } from '../../workflows/messages';
 import { currentCheck, isNotFound } from '../storedChecks';
 import { fromWorkflowRefusal } from '../workflowErrors';
-import type { CheckWorkflowInput } from '../../workflows/check';
+import { checkWorkflow, type CheckWorkflowInput } from '../../workflows/check';
 import { ApiError, invalidRequest, notFound } from '../errors';
 import { requireServiceKey } from '../auth';
 import { checksDecided } from '../metrics';
@@ -44,7 +43,7 @@ export function checksRouter(config: Config, temporal: Client): Router {
       submissionId,
       durations: config.durations,
     };
-    const startWorkflowOperation = new WithStartWorkflowOperation('checkWorkflow', {
+    const startWorkflowOperation = new WithStartWorkflowOperation(checkWorkflow, {
       workflowId: workflowIdFor(order.orderId),
       taskQueue: taskQueues.checks,
       args: [input],

@@ -14,7 +14,7 @@ import { documentKinds } from '../../domain/order';
 import { can, permissionNames, roles, type Role } from '../../domain/roles';
 import { appendAudit, auditTrail } from '../../activities/audit';
 import { keyRing } from '../../lib/documentKeys';
-import { workflowIdFor } from '../../lib/temporal';
+import { workflowIdFor } from '../../workflows/names';
 import { CheckModel, DocumentModel } from '../../models';
 import { checkStateFromRecord } from '../../models/check';
 import { isNotFound } from '../storedChecks';

@@ -35,7 +35,7 @@ import type { CheckState } from '../../domain/check';
 import { tokenHash } from '../../lib/crypto';
 import { keyRing } from '../../lib/documentKeys';
 import { logger } from '../../lib/logger';
-import { workflowIdFor } from '../../lib/temporal';
+import { workflowIdFor } from '../../workflows/names';
 import { DocumentModel, VerificationModel } from '../../models';
 import { documentReceivedUpdate } from '../../workflows/messages';
 import { fromWorkflowRefusal } from '../workflowErrors';

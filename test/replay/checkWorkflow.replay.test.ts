@@ -65,6 +65,13 @@ describe('check workflow replays its saved histories', function () {
     ]);
   });
 
+  it('has a duplicate-document history from before DUPLICATE_DOCUMENT was a rule of the ruleset, and one since', () => {
+    // Recorded by test/workflows/checkWorkflow.test.ts's duplicate path (mocked activities): v4 on the code before, v5 after.
+    for (const folder of ['2026-12-02-v4-duplicate-before-rule', '2026-12-02-v5-duplicate-rule']) {
+      expect(files.filter((f) => f.startsWith(`${folder}/`)).map((f) => path.basename(f, '.json'))).to.have.members(['duplicate-found', 'duplicate-reported']);
+    }
+  });
+
   for (const file of files) {
     it(`replays ${file}`, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { compileRuleset } from '../../scoring/compile';
 import { ruleset as defaultRuleset } from '../../scoring/rules';
 import { allowlistRule, blocklistRule } from '../../scoring/listRules';
+import { duplicateDocumentRule } from '../../scoring/documentRules';
 import type { BandRange, Condition, Policy, RuleData } from '../../scoring/rulesetSchema';
 import { emptyVelocity, type ScoreInput } from '../../scoring/types';
 import { fixtureInputs, NOW } from '../fixtures/scoringInputs';
@@ -11,7 +12,7 @@ const clean = (): ScoreInput => structuredClone(fixtureInputs()[0].input);
 const allApprove: BandRange[] = [{ band: 'low', min: 0, max: 100, action: 'approve' }];
 
 const compile = (rules: RuleData[], bands: BandRange[] = allApprove, policy?: Policy) =>
-  compileRuleset({ version: 't', rules: [blocklistRule, allowlistRule, ...rules], bands, ...(policy ? { policy } : {}) });
+  compileRuleset({ version: 't', rules: [blocklistRule, allowlistRule, duplicateDocumentRule, ...rules], bands, ...(policy ? { policy } : {}) });
 
 const rule = (code: string, when: Condition, extra: Partial<RuleData> = {}): RuleData => ({ code, description: code, points: 10, when, ...extra });
 

@@ -18,7 +18,8 @@ const reference = (input: ScoreInput) => ({ ...legacyAssess(input), rulesetVersi
 
 /** Codes of rules added with the data form (the lists' allow rule, prior outcomes): they need inputs the code never had. */
 const newCodes = new Set(ruleset.rules.map((r) => r.code).filter((c) => !legacyRuleset.rules.some((l) => l.code === c)));
-const oldInputs = (inputs: ScoreInput[]) => inputs.filter((i) => i.allowlistHits === undefined && i.priorOutcomes === undefined);
+const oldInputs = (inputs: ScoreInput[]) =>
+  inputs.filter((i) => i.allowlistHits === undefined && i.priorOutcomes === undefined && i.duplicateDocuments === undefined);
 
 describe('default ruleset as data: the same assessments as the code', () => {
   it('the data ruleset carries a new version', () => {
@@ -71,6 +72,7 @@ describe('default ruleset as data: the same assessments as the code', () => {
     }
     expect([...newCodes].sort()).to.deep.equal([
       'ALLOWLIST_HIT',
+      'DUPLICATE_DOCUMENT',
       'PRIOR_CHARGEBACK_CARD',
       'PRIOR_CHARGEBACK_DEVICE',
       'PRIOR_CHARGEBACK_EMAIL',

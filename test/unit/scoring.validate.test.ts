@@ -113,7 +113,7 @@ describe('ruleset validator', () => {
       expectProblem(problems, /when\.value$/, /exists takes no value, or true \/ false/, 'I');
     });
 
-    it('a bad code: not UPPER_SNAKE, missing, a duplicate, or reserved', () => {
+    it('a bad code: not UPPER_SNAKE, missing, or a duplicate', () => {
       const problems = problemsWith(
         rule({ code: 'lower_case' }),
         rule({ code: 'DOUBLE__UNDERSCORE' }),
@@ -125,7 +125,7 @@ describe('ruleset validator', () => {
       expectProblem(problems, `rules[${extraAt + 1}].code`, /not UPPER_SNAKE/);
       expectProblem(problems, `rules[${extraAt + 2}].code`, /code is required/);
       expectProblem(problems, `rules[${extraAt + 3}].code`, /duplicate code: rules\[\d+\] is HIGH_VALUE too/, 'HIGH_VALUE');
-      expectProblem(problems, `rules[${extraAt + 4}].code`, /DUPLICATE_DOCUMENT is reserved: the check workflow adds it/, 'DUPLICATE_DOCUMENT');
+      expectProblem(problems, `rules[${extraAt + 4}].code`, /duplicate code: rules\[\d+\] is DUPLICATE_DOCUMENT too/, 'DUPLICATE_DOCUMENT');
     });
 
     it('points that are not a whole number, or out of bounds', () => {
@@ -191,6 +191,22 @@ describe('ruleset validator', () => {
       const reworded = base();
       reworded.rules = (reworded.rules as RuleData[]).map((r) => (r.code === 'BLOCKLIST_HIT' ? { ...r, points: 90, description: 'Blocked' } : r));
       expect(validateRuleset(reworded).ok).to.equal(true);
+    });
+
+    it('DUPLICATE_DOCUMENT is required with its when (the check workflow applies it); its points are the ruleset\'s own', () => {
+      const without = base();
+      without.rules = (without.rules as RuleData[]).filter((r) => r.code !== 'DUPLICATE_DOCUMENT');
+      const v = validateRuleset(without);
+      expectProblem(v.ok ? [] : v.problems, 'rules', /DUPLICATE_DOCUMENT is required: the check workflow applies it/, 'DUPLICATE_DOCUMENT');
+      const moved = base();
+      moved.rules = (moved.rules as RuleData[]).map((r) =>
+        r.code === 'DUPLICATE_DOCUMENT' ? { ...r, when: { field: 'feature.duplicateDocuments', op: 'gte', value: 2 } } : r,
+      );
+      const w = validateRuleset(moved);
+      expectProblem(w.ok ? [] : w.problems, /^rules\[\d+\]$/, /DUPLICATE_DOCUMENT must keep its "when"/, 'DUPLICATE_DOCUMENT');
+      const heavier = base();
+      heavier.rules = (heavier.rules as RuleData[]).map((r) => (r.code === 'DUPLICATE_DOCUMENT' ? { ...r, points: 45 } : r));
+      expect(validateRuleset(heavier).ok).to.equal(true);
     });
   });
 
