@@ -15,12 +15,13 @@ import { createListActivities } from './lists';
 import { createOutcomeActivities } from './outcomes';
 import { documentVault } from '../documents/vault';
 import { liveRulesets } from '../app/rulesetStore';
+import { instrumentActivities } from './metrics';
 
 export function createActivities(config: Config) {
   const present = { publicUrl: config.publicUrl, tokenSecret: config.tokenSecret };
   // recordDecision is the decision activity's own write, not an activity of its own.
   const { recordDecision, ...readModel } = createReadModelActivities(config.tokenSecret, config.mail.outboxDir, documentVault(config));
-  return {
+  return instrumentActivities({
     ...createScoringActivities(config.pseudonymSecret, Boolean(config.webhook), recordDecision, liveRulesets(config.rulesets.pollMs)),
     ...readModel,
     ...createWebhookActivities(config.webhook, present),
@@ -31,7 +32,7 @@ export function createActivities(config: Config) {
     ...createEscalationActivities(),
     ...createListActivities(config.pseudonymSecret),
     ...createOutcomeActivities(config.pseudonymSecret, config.webhook),
-  };
+  });
 }
 
 export type CheckActivities = ReturnType<typeof createActivities>;

@@ -2,7 +2,7 @@
 import type { CheckState, TimelineEntry } from '../domain/check';
 import { fulfilmentOf, isFinal } from '../domain/check';
 import type { Order } from '../domain/order';
-import { CheckModel, DocumentModel, NoteModel, OutcomeModel, QueueEntryModel, ReportModel, VelocityEventModel, VerificationModel, isDuplicateKey } from '../models';
+import { CheckModel, DocumentModel, NoteModel, OutcomeModel, QueueEntryModel, ReportModel, VelocityEventModel, VerificationModel, WebhookEventModel, isDuplicateKey } from '../models';
 import { openStatuses, queueFields, tickOf } from '../models/queueEntry';
 import type { DocumentVault } from '../documents/vault';
 import { tokenHash, verificationToken } from '../lib/crypto';
@@ -174,6 +174,8 @@ export function createReadModelActivities(tokenSecret: Buffer, outboxDir: string
     await ReportModel.updateMany({ checkId, purgedAt: { $exists: false } }, { $unset: { caseJson: 1, auditJson: 1, note: 1 }, $set: { purgedAt: new Date() } });
     await NoteModel.updateMany({ checkId, redactedAt: { $exists: false } }, { $unset: { text: 1 }, $set: { redactedAt: new Date() } });
     await purgeAuditText(checkId, { documents: documents.length });
+    // The webhook log keeps its attempts (ids, times, codes); the events' bodies (timeline reasons are free text) go.
+    await WebhookEventModel.deleteMany({ checkId });
     // Last, so `purgedAt` means everything above is done.
     const record = await CheckModel.findById(checkId, { order: 1, timeline: 1 }).lean();
     const order = record?.order as Order | undefined;

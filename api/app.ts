@@ -4,6 +4,8 @@ import type { Client, Connection } from '@temporalio/client';
 import type { Config } from '../config';
 import { checksRouter } from './routes/checks';
 import { opsRouter } from './routes/ops';
+import { docsRouter } from './routes/docs';
+import { webhookEventsRouter } from './routes/webhookEvents';
 import { verificationRouter, webRoot } from './routes/verification';
 import { reviewRouter } from './routes/review';
 import { listsRouter } from './routes/lists';
@@ -13,8 +15,10 @@ import { reportsRouter } from './routes/reports';
 import { privacyRouter } from './routes/privacy';
 import { caseToolsRouter } from './routes/caseTools';
 import { documentDecisionsRouter } from './routes/documentDecisions';
+import { codecRouter } from './routes/codec';
 import { errorHandler, unknownRoute } from './errors';
 import { measure } from './metrics';
+import { requestId } from './requestId';
 
 /** Same-origin scripts and styles only; no inline code, no framing. */
 const pagePolicy =
@@ -31,6 +35,7 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', config.trustProxy);
+  app.use(requestId);
   app.use(measure);
   app.use((_req, res, next) => {
     res.setHeader('X-Content-Type-Options', 'nosniff');
@@ -54,10 +59,14 @@ export function createApp({ config, temporal, connection }: AppDeps): express.Ex
       },
     }),
   );
+  // Before the JSON parser: the codec parses its own (larger) bodies, after authentication.
+  app.use(codecRouter(config));
   app.use(express.json({ limit: '256kb', strict: true }));
   app.use(opsRouter(connection));
   app.use(outcomesRouter(config, temporal)); // before checks: its guard also takes senior tokens
+  app.use(docsRouter());
   app.use(checksRouter(config, temporal));
+  app.use(webhookEventsRouter(config, temporal));
   app.use(verificationRouter(config, temporal));
   app.use(reviewRouter(config, temporal));
   app.use(listsRouter(config));

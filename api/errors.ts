@@ -10,6 +10,7 @@ import type { ErrorRequestHandler, RequestHandler } from 'express';
 import type { z } from 'zod';
 import { logger } from '../lib/logger';
 import { Refusal, refuse, type RefusalCode } from '../domain/errors';
+import { requestIdFrom } from './requestId';
 
 /** THE table: the HTTP status of each refusal code. */
 export const httpStatus: Readonly<Record<RefusalCode, number>> = {
@@ -26,6 +27,8 @@ export const httpStatus: Readonly<Record<RefusalCode, number>> = {
   rate_limited: 429,
   temporarily_unavailable: 503,
   gone: 410,
+  webhook_not_configured: 409,
+  redelivery_in_progress: 409,
 };
 
 /** An answer of the transport itself (a malformed body, an unknown route's 404 is a Refusal): status and code as sent. */
@@ -138,7 +141,13 @@ export const errorHandler: ErrorRequestHandler = (error, req, res, _next) => {
   const retryAfter = retryAfterSeconds(apiError.status, apiError.details);
   if (retryAfter !== undefined) res.setHeader('Retry-After', String(retryAfter));
   res.status(apiError.status).json({
-    error: { code: apiError.code, message: apiError.message, ...(apiError.details !== undefined ? { details: apiError.details } : {}) },
+    error: {
+      code: apiError.code,
+      message: apiError.message,
+      ...(apiError.details !== undefined ? { details: apiError.details } : {}),
+      // The id to quote to an operator: it is on every log line of this request (api/requestId.ts).
+      ...(typeof res.locals.requestId === 'string' ? { requestId: res.locals.requestId } : {}),
+    },
   });
 };
 
@@ -188,8 +197,15 @@ export function clientErrorHandler(error: Error & { code?: string; rawPacket?: B
  * The HTTP server's `checkExpectation` (an `Expect` header other than
  * `100-continue`): Node's own answer is a bare 417; this one has the contract's body.
  */
-export function expectationHandler(_req: IncomingMessage, res: ServerResponse): void {
-  const body = JSON.stringify({ error: { code: 'expectation_failed', message: 'the only Expect this server meets is 100-continue' } });
-  res.writeHead(417, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': Buffer.byteLength(body), Connection: 'close' });
+export function expectationHandler(req: IncomingMessage, res: ServerResponse): void {
+  const requestId = requestIdFrom(req.headers['x-request-id']);
+  const body = JSON.stringify({ error: { code: 'expectation_failed', message: 'the only Expect this server meets is 100-continue', requestId } });
+  logger.info({ requestId, method: req.method, status: 417 }, 'request');
+  res.writeHead(417, {
+    'Content-Type': 'application/json; charset=utf-8',
+    'Content-Length': Buffer.byteLength(body),
+    Connection: 'close',
+    'X-Request-Id': requestId,
+  });
   res.end(body);
 }

@@ -6,6 +6,7 @@ import { checkDocumentKeys } from '../lib/documentKeys';
 import { logger } from '../lib/logger';
 import { reportFatal } from '../lib/fatal';
 import { createApp } from './app';
+import { startMetricsServer } from './metrics';
 import { clientErrorHandler, expectationHandler } from './errors';
 
 async function main(): Promise<void> {
@@ -19,12 +20,15 @@ async function main(): Promise<void> {
     logger.info({ port: config.port }, 'api listening');
     process.send?.({ ready: true });
   });
+  // Metrics on a port of their own: the public port (behind the proxy) never serves them.
+  const metricsServer = config.metricsPort === undefined ? undefined : startMetricsServer(config.metricsPort);
   server.on('clientError', clientErrorHandler);
   server.on('checkExpectation', expectationHandler);
   server.keepAliveTimeout = 65_000;
   server.requestTimeout = 120_000;
   const shutdown = () => {
     logger.info('api stopping');
+    metricsServer?.close();
     server.close(async () => {
       await connection.close();
       await disconnectDatabase();

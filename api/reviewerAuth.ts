@@ -11,7 +11,7 @@
  * secret can make them) and carry neither; without a secret (production with
  * an identity provider only) they are refused.
  */
-import type { RequestHandler } from 'express';
+import type { Request, RequestHandler } from 'express';
 import {
   SignJWT,
   createRemoteJWKSet,
@@ -117,7 +117,12 @@ function reviewerOf(payload: JWTPayload): Reviewer | string {
  * Express middleware: verifies the reviewer's token and, with `minRole`,
  * requires that role or above. Sets `res.locals.reviewer` and `res.locals.actor`.
  */
-export function requireReviewer(options: ReviewerAuthOptions, minRole?: Role): RequestHandler {
+export function requireReviewer(
+  options: ReviewerAuthOptions,
+  minRole?: Role,
+  /** Where the token is: the `Authorization: Bearer` header, unless the route says otherwise (the codec's cookie). */
+  tokenOf: (req: Request) => string | undefined = (req) => bearer(req.headers.authorization),
+): RequestHandler {
   const { secret, identityProvider: idp } = options;
   if (secret === undefined && !idp) throw new TypeError('requireReviewer: a secret or an identity provider is required');
   if (idp && !(idp.issuer && idp.audience)) throw new TypeError('requireReviewer: an identity provider needs an issuer and an audience');
@@ -126,7 +131,7 @@ export function requireReviewer(options: ReviewerAuthOptions, minRole?: Role): R
   if (minRole !== undefined && !isRole(minRole)) throw new TypeError(`requireReviewer: unknown role ${String(minRole)}`);
 
   return async (req, res, next) => {
-    const token = bearer(req.headers.authorization);
+    const token = tokenOf(req);
     if (!token) return next(unauthorized('missing bearer reviewer token'));
 
     let header: ProtectedHeaderParameters;

@@ -32,6 +32,7 @@ const port = z.coerce.number().int().min(0).max(65_535);
 const envSchema = z.object({
   NODE_ENV: z.string().default('development'),
   PORT: port.default(3000),
+  /** Required in production: the address customers' links and e-mails point at. */
   PUBLIC_URL: z.url().optional(),
   DATA_DIR: z.string().default('./data'),
   /** Document blobs as files (one machine); default DATA_DIR/blobs. Ignored when S3_BUCKET is set. */
@@ -62,7 +63,12 @@ const envSchema = z.object({
   /** Express `trust proxy`: `true`/`false`, a hop count, or comma-separated addresses, subnets and presets. */
   TRUST_PROXY: z.string().default('loopback'),
   AUDIT_SECRET: z.string().min(32).optional(),
-  SMTP_URL: z.string().optional(),
+  /** Required in production unless MAIL_OUTBOX_DIR chooses the outbox folder. */
+  SMTP_URL: z
+    .url({ protocol: /^smtps?$/, error: 'must be an smtp:// or smtps:// URL (e.g. smtps://user:password@smtp.example:465)' })
+    .optional(),
+  /** Where e-mails are written as .eml files when there is no SMTP_URL (default in development: DATA_DIR/outbox). */
+  MAIL_OUTBOX_DIR: z.string().optional(),
   MAIL_FROM: z.string().default('Order verification <verify@shop.example>'),
   UPLOAD_DEADLINE: duration('72h'),
   REMINDER_INTERVAL: duration('24h'),
@@ -76,7 +82,12 @@ const envSchema = z.object({
   /** How long an upload waits for its check's workflow to take it before answering 503 (the file is kept). */
   UPLOAD_CONFIRM_TIMEOUT: duration('15s'),
   WORKER_TASK_QUEUES: z.string().default('checks,documents'),
+  /** The worker's port for /healthz and /metrics (never published: metrics are for the operators' Prometheus). */
   WORKER_HEALTH_PORT: port.optional(),
+  /** The API's own port for /metrics, apart from PORT (which the proxy exposes); unset: the API serves no metrics. */
+  METRICS_PORT: port.optional(),
+  /** The Temporal UI's address(es) in the browser, comma-separated: the origins allowed to call the codec endpoint (CORS). */
+  TEMPORAL_UI_URL: z.string().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -140,7 +151,12 @@ export interface Config {
   payloadKeys: { current: string; keys: Map<string, Buffer> };
   /** Express `trust proxy`: which proxies' X-Forwarded-For to believe for the client's IP. */
   trustProxy: TrustProxy;
+  /** `outboxDir`: where e-mails go without `smtpUrl` (MAIL_OUTBOX_DIR; DATA_DIR/outbox in development); the purge cleans it either way. */
   mail: { smtpUrl?: string; from: string; outboxDir: string };
+  /** METRICS_PORT: where the API serves /metrics, never on the public `port`; undefined: no metrics endpoint. */
+  metricsPort?: number;
+  /** TEMPORAL_UI_URL as origins (`scheme://host:port`): the browser origins the codec endpoint answers (CORS). */
+  temporalUiOrigins: string[];
   durations: Durations;
   /** `retentionSweepIntervalMs`: how often the checks worker's Schedule purges checks whose retention is due. */
   worker: { taskQueues: string[]; healthPort?: number; retentionSweepIntervalMs: number };
@@ -289,8 +305,35 @@ export function logSettings(env: NodeJS.ProcessEnv = process.env): { level: stri
   return { level: level.success ? level.data : 'info', service: env.SERVICE_NAME || 'fraud-engine' };
 }
 
-export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+/**
+ * The environment without empty values: `VAR=` (and a value of blanks) means unset, as
+ * docker compose passes optional variables (`${VAR:-}`) that the operator left empty.
+ */
+function withoutEmpty(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value.trim() !== ''));
+}
+
+/** TEMPORAL_UI_URL's origins; throws with a message for people when an entry is not an http(s) URL. */
+export function parseOrigins(text: string): string[] {
+  const origins = new Set<string>();
+  for (const entry of text.split(',').map((v) => v.trim()).filter(Boolean)) {
+    let url: URL | undefined;
+    try {
+      url = new URL(entry);
+    } catch {
+      url = undefined;
+    }
+    if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new Error(`"${entry}" is not an http:// or https:// URL (the Temporal UI's address in the browser, e.g. http://localhost:8080)`);
+    }
+    origins.add(url.origin);
+  }
+  return [...origins];
+}
+
+export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
   const problems: string[] = [];
+  const env = withoutEmpty(rawEnv);
   let parsed = envSchema.safeParse(env);
   if (!parsed.success) {
     for (const issue of parsed.error.issues) problems.push(`${issue.path.join('.')}: ${issue.message}`);
@@ -314,6 +357,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     if (!e.REVIEWER_JWT_SECRET && !e.REVIEWER_JWKS_URL && !refused.has('REVIEWER_JWT_SECRET')) {
       problems.push('REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL): required in production');
     }
+    // A default of http://localhost would put unusable links in every customer's e-mail.
+    if (!e.PUBLIC_URL && !refused.has('PUBLIC_URL')) problems.push('PUBLIC_URL: required in production');
+    // Without SMTP, e-mail silently piles up in a folder: production says so explicitly or sends.
+    if (!e.SMTP_URL && !e.MAIL_OUTBOX_DIR && !refused.has('SMTP_URL')) problems.push('SMTP_URL (or MAIL_OUTBOX_DIR): required in production');
   }
   // In production HS256 reviewer tokens need an explicit REVIEWER_JWT_SECRET (never a
   // generated one): with an identity provider and no secret, only its tokens pass.
@@ -358,6 +405,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     problems.push(`TRUST_PROXY: ${(error as Error).message}`);
   }
 
+  let temporalUiOrigins: string[] = [];
+  try {
+    temporalUiOrigins = parseOrigins(e.TEMPORAL_UI_URL ?? '');
+  } catch (error) {
+    problems.push(`TEMPORAL_UI_URL: ${(error as Error).message}`);
+  }
+  if (e.METRICS_PORT !== undefined && e.METRICS_PORT === e.PORT) problems.push('METRICS_PORT: must differ from PORT (the public port must not serve metrics)');
+
   const serviceApiKeyList = e.SERVICE_API_KEYS?.split(',').map((k) => k.trim()).filter(Boolean);
   if (serviceApiKeyList && serviceApiKeyList.length === 0) problems.push('SERVICE_API_KEYS: has no key');
 
@@ -395,7 +450,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     pseudonymSecret: e.PSEUDONYM_SECRET ? secretBytes(e.PSEUDONYM_SECRET) : Buffer.from(dev!.pseudonymSecret, 'base64'),
     payloadKeys: payloadKeys(documentKey, previous.map(([, k]) => k)),
     trustProxy,
-    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: path.join(dataDir, 'outbox') },
+    mail: { smtpUrl: e.SMTP_URL, from: e.MAIL_FROM, outboxDir: e.MAIL_OUTBOX_DIR ? path.resolve(e.MAIL_OUTBOX_DIR) : path.join(dataDir, 'outbox') },
+    metricsPort: e.METRICS_PORT,
+    temporalUiOrigins,
     durations: {
       uploadDeadlineMs: e.UPLOAD_DEADLINE,
       reminderIntervalMs: e.REMINDER_INTERVAL,

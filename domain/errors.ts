@@ -31,6 +31,10 @@ export const refusalCodes = [
   'temporarily_unavailable',
   /** It existed and was destroyed for good (a case file after the retention purge). */
   'gone',
+  /** A webhook operation with no receiver configured (WEBHOOK_URL). */
+  'webhook_not_configured',
+  /** A redelivery of the same event is still under way. */
+  'redelivery_in_progress',
 ] as const;
 export type RefusalCode = (typeof refusalCodes)[number];
 
@@ -67,6 +71,8 @@ export const refuse = {
   gone: (message: string) => new Refusal('not_found', message),
   /** Destroyed for good (the retention purge): 410, not 404. */
   destroyed: (message: string) => new Refusal('gone', message),
+  webhookNotConfigured: (message: string) => new Refusal('webhook_not_configured', message),
+  redeliveryInProgress: (message: string) => new Refusal('redelivery_in_progress', message),
   invalidState: (message: string) => new Refusal('invalid_state', message),
   orderConflict: (message: string) => new Refusal('order_conflict', message),
   alreadyClaimed: (message: string) => new Refusal('already_claimed', message),

@@ -44,6 +44,7 @@ export const permissionNames = [
   'report.create',
   'report.originals',
   'privacy.requests',
+  'payloads.decode',
 ] as const;
 export type Permission = (typeof permissionNames)[number];
 
@@ -71,6 +72,7 @@ export const permissions: Readonly<Record<Permission, Role>> = {
   'report.create': 'senior',
   'report.originals': 'admin',
   'privacy.requests': 'admin',
+  'payloads.decode': 'admin',
 };
 
 /** What each permission allows, for people (README, console, 403 messages). */
@@ -97,6 +99,7 @@ export const permissionDescriptions: Readonly<Record<Permission, string>> = {
   'report.create': 'make and download a case file for a payment processor, bank or authority (audited)',
   'report.originals': "put documents' original bytes (with their metadata) in a case file",
   'privacy.requests': "find, export and erase a person's data (data-subject requests; audited)",
+  'payloads.decode': "decrypt Temporal payloads through the codec endpoint (`POST /codec/decode`), for the Temporal UI (logged)",
 };
 
 /** Whether `role` holds `permission`. Any string is accepted (a token's claim, a workflow message): only a known role is granted anything. */

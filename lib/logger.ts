@@ -4,6 +4,7 @@
  */
 import pino from 'pino';
 import { logSettings } from '../config';
+import { currentRequestId } from './requestContext';
 
 const redactPaths = [
   'email', '*.email', '*.*.email',
@@ -22,6 +23,11 @@ export const logger = pino({
   level: settings.level,
   base: { service: settings.service },
   redact: { paths: redactPaths, censor: '[redacted]' },
+  // Every line written while the API serves a request names that request (api/requestId.ts).
+  mixin: () => {
+    const requestId = currentRequestId();
+    return requestId ? { requestId } : {};
+  },
 });
 
 export type Logger = typeof logger;

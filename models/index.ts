@@ -16,13 +16,17 @@ import { DecisionRecordModel, RulesetModel, RulesetPublicationModel, RulesetShad
 import { ReportModel } from './report';
 import { NoteModel } from './note';
 import { PrivacyRequestModel } from './privacyRequest';
+import { WebhookAttemptModel, WebhookEventModel, WebhookRedeliveryModel } from './webhookDelivery';
 
 export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel, ListEntryModel, OutcomeModel, OutcomeMarkModel };
 export { RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel };
 export { ReportModel, NoteModel, PrivacyRequestModel };
+export { WebhookEventModel, WebhookAttemptModel, WebhookRedeliveryModel };
 
-const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel, ListEntryModel, OutcomeModel, OutcomeMarkModel,
-  RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel, ReportModel, NoteModel, PrivacyRequestModel];
+/** Every model whose collection and indexes the app creates (`npm run ops -- doctor` compares them). */
+export const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel, ListEntryModel, OutcomeModel, OutcomeMarkModel,
+  RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel, ReportModel, NoteModel, PrivacyRequestModel,
+  WebhookEventModel, WebhookAttemptModel, WebhookRedeliveryModel];
 
 /**
  * Connects and makes sure every collection and index exists (unique indexes are our concurrency

@@ -27,4 +27,7 @@ export const lookupFields: Record<string, string[]> = {
   reports: ['_id', 'checkId'],
   notes: ['_id', 'checkId'],
   privacyRequests: ['_id'],
+  webhook_events: ['_id', 'checkId'],
+  webhook_attempts: ['_id', 'checkId'],
+  webhook_redeliveries: ['_id', 'checkId'],
 };

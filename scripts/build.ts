@@ -21,6 +21,8 @@ async function main(): Promise<void> {
   rmSync(dist, { recursive: true, force: true });
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
   for (const file of runtimeFiles) cpSync(path.join(root, file), path.join(dist, file), { recursive: true });
+  // The API reference's renderer (a devDependency): one file, served by /docs from the image (no CDN).
+  cpSync(path.join(path.dirname(require.resolve('@scalar/api-reference')), 'browser', 'standalone.js'), path.join(dist, 'web', 'docs', 'scalar.js'));
   // From the compiled workflows, so the bundle holds exactly the JavaScript tsc emitted.
   const { code } = await bundleWorkflowCode({ workflowsPath: path.join(dist, 'workflows'), logger: new DefaultLogger('WARN') });
   writeFileSync(path.join(dist, WORKFLOW_BUNDLE), code);

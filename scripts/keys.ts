@@ -15,7 +15,7 @@ import { Client, Connection } from '@temporalio/client';
 import { legacySecrets, loadConfig, type Config } from '../config';
 import { dataConverter } from '../lib/payloadCodec';
 import { keyStates, retireKey, rewrapDocuments, workflowsBeforeCurrentKey, type RewrapReport } from '../lib/keyRotation';
-import { defaultPorts } from '../stack';
+import { defaultPorts } from '../stack/ports';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
 

@@ -14,6 +14,7 @@ import { taskQueues } from '../workflows/names';
 import { checkDocumentKeys } from '../lib/documentKeys';
 import { connectTemporalClient } from '../lib/temporal';
 import { startStack } from '../stack';
+import { canConnect } from '../stack/processes';
 import { startService, type Service } from '../stack/services';
 import { signReviewerToken } from '../api/reviewerAuth';
 
@@ -23,8 +24,22 @@ async function main(): Promise<void> {
     dataDir: config.dataDir,
     temporalAddress: config.temporal.address,
     mongodbUri: config.mongodbUri,
+    // The UI decodes payloads through the API (for an admin: see the banner).
+    uiCodecEndpoint: `${config.publicUrl}/codec`,
   });
   const env = { TEMPORAL_ADDRESS: stack.temporalAddress, MONGODB_URI: stack.mongodbUri, DATA_DIR: config.dataDir };
+  // Metrics ports for operators (left off when taken: they are a convenience here, not a requirement).
+  const workerOpsPort = await freeOrNone(config.worker.healthPort ?? DEV_WORKER_OPS_PORT);
+  const apiMetricsPort = await freeOrNone(config.metricsPort ?? DEV_API_METRICS_PORT);
+  const documentsOpsPort = process.env.WORKER_TASK_QUEUES ? undefined : await freeOrNone(DEV_DOCUMENTS_WORKER_OPS_PORT);
+  const workerEnv = { ...env, ...(workerOpsPort ? { WORKER_HEALTH_PORT: String(workerOpsPort) } : {}) };
+  const documentsWorkerEnv = { ...env, ...(documentsOpsPort ? { WORKER_HEALTH_PORT: String(documentsOpsPort) } : {}) };
+  const uiOrigins = stack.temporalUiUrl ? [stack.temporalUiUrl, stack.temporalUiUrl.replace('//localhost:', '//127.0.0.1:')] : [];
+  const apiEnv = {
+    ...env,
+    ...(apiMetricsPort ? { METRICS_PORT: String(apiMetricsPort) } : {}),
+    TEMPORAL_UI_URL: [...new Set([...config.temporalUiOrigins, ...uiOrigins])].join(','),
+  };
   const services: Service[] = [];
   let stopping = false;
   try {
@@ -47,16 +62,16 @@ async function main(): Promise<void> {
 
   try {
     if (process.env.WORKER_TASK_QUEUES) {
-      services.push(await startService('worker', 'worker/main.ts', env, { logDir: stack.logDir, echo: true }));
+      services.push(await startService('worker', 'worker/main.ts', workerEnv, { logDir: stack.logDir, echo: true }));
     } else {
       const started = await Promise.allSettled([
-        startService('worker', 'worker/main.ts', { ...env, WORKER_TASK_QUEUES: taskQueues.checks }, { logDir: stack.logDir, echo: true }),
-        startService('documents-worker', 'worker/main.ts', { ...env, WORKER_TASK_QUEUES: taskQueues.documents }, { logDir: stack.logDir, echo: true }),
+        startService('worker', 'worker/main.ts', { ...workerEnv, WORKER_TASK_QUEUES: taskQueues.checks }, { logDir: stack.logDir, echo: true }),
+        startService('documents-worker', 'worker/main.ts', { ...documentsWorkerEnv, WORKER_TASK_QUEUES: taskQueues.documents }, { logDir: stack.logDir, echo: true }),
       ]);
       for (const s of started) if (s.status === 'fulfilled') services.push(s.value); // stopped on failure, too
       for (const s of started) if (s.status === 'rejected') throw s.reason;
     }
-    services.push(await startService('api', 'api/main.ts', env, { logDir: stack.logDir, echo: true }));
+    services.push(await startService('api', 'api/main.ts', apiEnv, { logDir: stack.logDir, echo: true }));
   } catch (error) {
     process.stderr.write(`${(error as Error).message}\n`);
     await stop(1);
@@ -76,6 +91,14 @@ async function main(): Promise<void> {
     'Fraud-check engine is running.',
     `  API            ${config.publicUrl}   (OpenAPI: ${config.publicUrl}/openapi.json)`,
     stack.temporalUiUrl ? `  Temporal UI    ${stack.temporalUiUrl}` : `  Temporal       ${stack.temporalAddress}`,
+    ...(stack.temporalUiUrl
+      ? [
+          `                 (payloads decrypted: sign in at ${config.publicUrl}/codec with the reviewer token below, then in the`,
+          `                 UI's Codec Server settings use your browser's setting, endpoint ${config.publicUrl}/codec,`,
+          `                 with "Include cross-origin credentials" on)`,
+        ]
+      : []),
+    `  Metrics        ${[workerOpsPort && `worker http://127.0.0.1:${workerOpsPort}/metrics`, documentsOpsPort && `documents worker http://127.0.0.1:${documentsOpsPort}/metrics`, apiMetricsPort && `API http://127.0.0.1:${apiMetricsPort}/metrics`].filter(Boolean).join(', ') || 'off (ports taken)'}`,
     `  Database       ${stack.mongodbUri}`,
     `  Data and logs  ${config.dataDir}  (logs in ${stack.logDir})`,
   ];
@@ -90,6 +113,16 @@ async function main(): Promise<void> {
   lines.push('', 'Try it:', `  curl -s -X POST ${config.publicUrl}/v1/checks -H "Authorization: Bearer ${config.devSecrets.serviceApiKey ?? '<key>'}" \\`,
     `       -H 'Content-Type: application/json' -d @examples/order-clean.json`, '', 'Ctrl-C stops everything.', '');
   process.stdout.write(lines.join('\n'));
+}
+
+const DEV_WORKER_OPS_PORT = 9464;
+const DEV_API_METRICS_PORT = 9465;
+const DEV_DOCUMENTS_WORKER_OPS_PORT = 9466;
+
+async function freeOrNone(port: number): Promise<number | undefined> {
+  if (!(await canConnect(port))) return port;
+  process.stderr.write(`port ${port} is taken: that metrics endpoint is off\n`);
+  return undefined;
 }
 
 /**

@@ -33,6 +33,8 @@ export interface StackOptions {
    * consistency); a crash of anything else loses nothing. Tests that kill PostgreSQL set it.
    */
   synchronousCommit?: boolean;
+  /** The codec endpoint the Temporal UI decodes payloads through (the API's `/codec`). */
+  uiCodecEndpoint?: string;
 }
 
 export type ServerName = 'postgres' | 'ferretdb' | 'temporal';
@@ -61,7 +63,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export const defaultPorts = { postgres: 54329, mongo: 27017, temporal: 7233, temporalUi: 8233 };
+import { defaultPorts } from './ports';
+export { defaultPorts };
 
 /** Flags measured to remove the dev server's ~40 ms per-task dispatch wait (README "The embedded stack"). */
 const temporalLatencyFlags = [
@@ -106,7 +109,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     let temporalUiUrl: string | undefined;
     if (!temporalAddress) {
       temporalAddress = `127.0.0.1:${ports.temporal}`;
-      await launch('temporal', () => startTemporal(dataDir, ports.temporal, headless ? undefined : ports.temporalUi, logDir));
+      const ui = headless ? undefined : { port: ports.temporalUi, codecEndpoint: options.uiCodecEndpoint };
+      await launch('temporal', () => startTemporal(dataDir, ports.temporal, ui, logDir));
       if (!headless) temporalUiUrl = `http://localhost:${ports.temporalUi}`;
     }
     return { temporalAddress, temporalUiUrl, mongodbUri, logDir, servers, stop };
@@ -215,7 +219,7 @@ async function startFerretDb(pgUrl: string, port: number, logDir: string): Promi
   return proc;
 }
 
-async function startTemporal(dataDir: string, port: number, uiPort: number | undefined, logDir: string): Promise<Managed> {
+async function startTemporal(dataDir: string, port: number, ui: { port: number; codecEndpoint?: string } | undefined, logDir: string): Promise<Managed> {
   const binary = temporalBinary();
   await assertPortFree(port, 'Temporal');
   const args = [
@@ -236,7 +240,8 @@ async function startTemporal(dataDir: string, port: number, uiPort: number | und
     'journal_mode=wal',
     '--sqlite-pragma',
     'synchronous=normal',
-    ...(uiPort ? ['--ui-port', String(uiPort)] : ['--headless']),
+    ...(ui ? ['--ui-port', String(ui.port)] : ['--headless']),
+    ...(ui?.codecEndpoint ? ['--ui-codec-endpoint', ui.codecEndpoint] : []),
     ...temporalLatencyFlags,
   ];
   const proc = startProcess('temporal', binary, args, { logDir });

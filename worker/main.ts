@@ -4,7 +4,6 @@
  * one process can serve both). Several can run at once; Temporal spreads the work.
  */
 import { readdirSync } from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import { Client } from '@temporalio/client';
 import { NativeConnection, Runtime, Worker, makeTelemetryFilterString } from '@temporalio/worker';
@@ -18,6 +17,16 @@ import { checkDocumentKeys } from '../lib/documentKeys';
 import { reportFatal } from '../lib/fatal';
 import { workflowSource } from './workflowSource';
 import { ensureSchedules } from './schedules';
+import { SDK_METRIC_PREFIX, privateMetricsAddress, registerQueueGauges, startOperationsServer } from './metrics';
+
+/**
+ * How long a stopping worker lets running activities finish before cancelling them: below
+ * compose's stop_grace_period (60 s), so the worker still reports the cancellations and
+ * closes its connections before Docker's SIGKILL. Temporal retries what was cancelled.
+ */
+const SHUTDOWN_GRACE_TIME = '40s';
+/** Then, activities that ignore the cancellation are abandoned (Temporal retries them elsewhere) and the process exits. */
+const SHUTDOWN_FORCE_TIME = '50s';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -25,6 +34,8 @@ async function main(): Promise<void> {
   if (!config.mongodbUri) throw new Error('MONGODB_URI is not set');
   if (!config.worker.taskQueues.includes(taskQueues.checks)) yieldToDecisions();
 
+  // With an operations port, the SDK's metrics go to a private exporter that /metrics reads.
+  const sdkMetricsAddress = config.worker.healthPort !== undefined ? await privateMetricsAddress() : undefined;
   Runtime.install({
     logger: {
       log: (level, message, meta) => logger[level === 'WARN' ? 'warn' : level === 'ERROR' ? 'error' : 'debug']({ ...(meta ?? {}) }, message),
@@ -34,7 +45,10 @@ async function main(): Promise<void> {
       warn: (message, meta) => logger.warn({ ...(meta ?? {}) }, message),
       error: (message, meta) => logger.error({ ...(meta ?? {}) }, message),
     },
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(sdkMetricsAddress ? { metrics: { metricPrefix: SDK_METRIC_PREFIX, prometheus: { bindAddress: sdkMetricsAddress } } } : {}),
+    },
   });
 
   const connection = await NativeConnection.connect({ address: config.temporal.address });
@@ -55,6 +69,8 @@ async function main(): Promise<void> {
         ...workflowSource(),
         activities,
         maxCachedWorkflows: 2000,
+        shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+        shutdownForceTime: SHUTDOWN_FORCE_TIME,
       }),
     );
     // The retention sweep and daily pass run from Schedules on this queue (created or updated here).
@@ -71,27 +87,29 @@ async function main(): Promise<void> {
         activities,
         // Image work is CPU- and memory-heavy: a few at a time per process; scale with processes.
         maxConcurrentActivityTaskExecutions: 4,
+        shutdownGraceTime: SHUTDOWN_GRACE_TIME,
+        shutdownForceTime: SHUTDOWN_FORCE_TIME,
       }),
     );
   }
 
-  let healthServer: http.Server | undefined;
-  if (config.worker.healthPort !== undefined) {
-    healthServer = http
-      .createServer((req, res) => {
-        const ok = workers.every((w) => w.getState() === 'RUNNING');
-        res.writeHead(ok ? 200 : 503, { 'content-type': 'application/json' });
-        res.end(JSON.stringify({ status: ok ? 'ok' : 'not_running' }));
-      })
-      .listen(config.worker.healthPort, '0.0.0.0');
-  }
+  // The queue gauges once per deployment role: every checks worker reports the same read model.
+  if (config.worker.taskQueues.includes(taskQueues.checks)) registerQueueGauges();
+  const operations =
+    config.worker.healthPort === undefined
+      ? undefined
+      : startOperationsServer({
+          port: config.worker.healthPort,
+          healthy: () => workers.every((w) => w.getState() === 'RUNNING'),
+          sdkAddress: sdkMetricsAddress,
+        });
 
   logger.info({ taskQueues: config.worker.taskQueues }, 'worker running');
   process.send?.({ ready: true });
   try {
     await Promise.all(workers.map((w) => w.run()));
   } finally {
-    healthServer?.close();
+    operations?.close();
     await connection.close();
     await disconnectDatabase();
   }

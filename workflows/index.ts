@@ -3,3 +3,4 @@ export { checkWorkflow } from './check';
 export { retentionSweepWorkflow, retentionDailyPassWorkflow } from './retention';
 export { outcomeWorkflow } from './outcome';
 export { caseEventWorkflow } from './caseEvent';
+export { webhookRedeliveryWorkflow } from './webhookRedelivery';

@@ -1,9 +1,8 @@
-/** Operations endpoints: liveness, readiness, metrics, the OpenAPI document. */
+/** Operations endpoints: liveness, readiness, the OpenAPI document. (Metrics are on METRICS_PORT: api/metrics.ts.) */
 import { Router } from 'express';
 import type { Connection } from '@temporalio/client';
 import { readiness } from '../../app/health';
 import { defaultRetryAfterSeconds } from '../errors';
-import { registry } from '../metrics';
 import { openApiDocument } from '../openapi';
 
 export function opsRouter(temporal: Connection): Router {
@@ -17,10 +16,6 @@ export function opsRouter(temporal: Connection): Router {
     const ready = temporalOk && databaseOk;
     if (!ready) res.setHeader('Retry-After', String(defaultRetryAfterSeconds[503]));
     res.status(ready ? 200 : 503).json({ status: ready ? 'ready' : 'not_ready', temporal: temporalOk, database: databaseOk });
-  });
-
-  router.get('/metrics', async (_req, res) => {
-    res.type(registry.contentType).send(await registry.metrics());
   });
 
   router.get('/openapi.json', (_req, res) => void res.json(document));

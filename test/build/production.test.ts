@@ -100,6 +100,8 @@ describe('production build (dist/ on production dependencies)', function () {
       TOKEN_SECRET: secret(),
       PSEUDONYM_SECRET: secret(),
       AUDIT_SECRET: secret(),
+      // Production sends e-mail by SMTP, or writes it to a folder only when told to.
+      MAIL_OUTBOX_DIR: path.join(dir, 'outbox'),
       S3_BUCKET: s3.bucket,
       S3_ENDPOINT: s3.endpoint,
       S3_REGION: 'us-east-1',

@@ -75,7 +75,7 @@ interface Operation {
 }
 
 export function listEndpoints(): Endpoint[] {
-  const document = openApiDocument() as { paths: Record<string, Record<string, Operation>> };
+  const document = openApiDocument() as unknown as { paths: Record<string, Record<string, Operation>> };
   const byKey = new Map<string, Endpoint>();
   const paramsOf = (p: string) => [...p.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]);
   for (const [p, operations] of Object.entries(document.paths)) {

@@ -144,6 +144,9 @@ export interface Harness {
   env: NodeJS.ProcessEnv;
   dataDir: string;
   worker: Service;
+  /** The operations ports (WORKER_HEALTH_PORT: /healthz and /metrics) of the checks worker and the documents worker. */
+  workerOpsUrl: string;
+  documentsWorkerOpsUrl: string;
   /** Another API process on the same servers, with its own settings (e.g. a short UPLOAD_DEADLINE). */
   startApi(env: NodeJS.ProcessEnv): Promise<{ baseUrl: string; service: Service }>;
   restartWorker(): Promise<Service>;
@@ -239,8 +242,9 @@ async function startProcesses(options: HarnessOptions, cleanups: (() => Promise<
   };
 
   Object.assign(env, options.env);
-  const checksEnv = { ...env, WORKER_TASK_QUEUES: 'checks' };
-  const documentsEnv = { ...env, WORKER_TASK_QUEUES: 'documents' };
+  const [checksOpsPort, documentsOpsPort] = [await freePort(), await freePort()];
+  const checksEnv = { ...env, WORKER_TASK_QUEUES: 'checks', WORKER_HEALTH_PORT: String(checksOpsPort) };
+  const documentsEnv = { ...env, WORKER_TASK_QUEUES: 'documents', WORKER_HEALTH_PORT: String(documentsOpsPort) };
   let [worker, documentsWorker] = await Promise.all([
     startService('worker', 'worker/main.ts', checksEnv, { logDir: stack.logDir }),
     startService('documents-worker', 'worker/main.ts', documentsEnv, { logDir: stack.logDir }),
@@ -272,6 +276,8 @@ async function startProcesses(options: HarnessOptions, cleanups: (() => Promise<
     get worker() {
       return worker;
     },
+    workerOpsUrl: `http://127.0.0.1:${checksOpsPort}`,
+    documentsWorkerOpsUrl: `http://127.0.0.1:${documentsOpsPort}`,
     startApi,
     async restartWorker() {
       await worker.stop('SIGKILL');

@@ -23,6 +23,8 @@ function productionEnv(): NodeJS.ProcessEnv {
     TOKEN_SECRET: randomBytes(32).toString('base64url'),
     PSEUDONYM_SECRET: randomBytes(32).toString('base64url'),
     AUDIT_SECRET: randomBytes(32).toString('base64url'),
+    PUBLIC_URL: 'https://verify.shop.example',
+    SMTP_URL: 'smtps://mailer:secret@smtp.shop.example:465',
     S3_BUCKET: 'fraud-documents',
   };
 }
@@ -74,7 +76,7 @@ describe('configuration', () => {
 
   it('in production, names every missing secret, and writes no development secrets', () => {
     const env = productionEnv();
-    const required = ['SERVICE_API_KEYS', 'REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL)', 'DOCUMENT_KEY', 'TOKEN_SECRET', 'PSEUDONYM_SECRET', 'AUDIT_SECRET', 'S3_BUCKET (or BLOB_DIR)'];
+    const required = ['SERVICE_API_KEYS', 'REVIEWER_JWT_SECRET (or REVIEWER_JWKS_URL)', 'DOCUMENT_KEY', 'TOKEN_SECRET', 'PSEUDONYM_SECRET', 'AUDIT_SECRET', 'S3_BUCKET (or BLOB_DIR)', 'PUBLIC_URL', 'SMTP_URL (or MAIL_OUTBOX_DIR)'];
     const problems = problemsOf({ NODE_ENV: 'production', DATA_DIR: env.DATA_DIR });
     expect(problems).to.have.members(required.map((name) => `${name}: required in production`));
     expect(existsSync(path.join(env.DATA_DIR!, 'dev-secrets.json'))).to.equal(false);
@@ -137,6 +139,61 @@ describe('configuration', () => {
     });
     const named = problems.map((p) => p.slice(0, p.indexOf(':'))).sort();
     expect(named).to.deep.equal(['DOCUMENT_KEY', 'PORT', 'TOKEN_SECRET', 'TRUST_PROXY', 'UPLOAD_DEADLINE', 'WEBHOOK_SECRET']);
+  });
+
+  it('in production, PUBLIC_URL and SMTP_URL are required; the outbox folder only when MAIL_OUTBOX_DIR chooses it', () => {
+    expect(problemsOf({ ...productionEnv(), PUBLIC_URL: undefined })).to.deep.equal(['PUBLIC_URL: required in production']);
+    expect(problemsOf({ ...productionEnv(), SMTP_URL: undefined })).to.deep.equal(['SMTP_URL (or MAIL_OUTBOX_DIR): required in production']);
+    const outbox = path.join(tempDir(), 'mail');
+    const chosen = loadConfig({ ...productionEnv(), SMTP_URL: undefined, MAIL_OUTBOX_DIR: outbox });
+    expect(chosen.mail).to.deep.include({ smtpUrl: undefined, outboxDir: outbox });
+    const smtp = loadConfig(productionEnv());
+    expect(smtp.mail.smtpUrl).to.equal('smtps://mailer:secret@smtp.shop.example:465');
+    expect(smtp.publicUrl).to.equal('https://verify.shop.example');
+    // Development: the outbox under DATA_DIR unless MAIL_OUTBOX_DIR says otherwise.
+    const dataDir = tempDir();
+    expect(loadConfig({ DATA_DIR: dataDir }).mail.outboxDir).to.equal(path.join(dataDir, 'outbox'));
+    expect(loadConfig({ DATA_DIR: dataDir, MAIL_OUTBOX_DIR: outbox }).mail.outboxDir).to.equal(outbox);
+    // Not a mail server's URL: named.
+    expect(problemsOf({ ...productionEnv(), SMTP_URL: 'mail.shop.example' })).to.have.length(1).and.match(/^SMTP_URL: must be an smtp:\/\/ or smtps:\/\/ URL/);
+    expect(problemsOf({ ...productionEnv(), SMTP_URL: 'https://smtp.shop.example' })).to.have.length(1).and.match(/^SMTP_URL:/);
+  });
+
+  it('treats an empty variable as unset (compose passes optional ones as VAR="")', () => {
+    const empty = {
+      WEBHOOK_URL: '',
+      WEBHOOK_SECRET: '',
+      REVIEWER_JWKS_URL: '',
+      REVIEWER_JWT_ISSUER: '',
+      REVIEWER_JWT_AUDIENCE: '',
+      PREVIOUS_DOCUMENT_KEYS: '',
+      MAIL_OUTBOX_DIR: '',
+      TEMPORAL_UI_URL: '',
+      METRICS_PORT: '',
+      WORKER_HEALTH_PORT: '',
+      LOG_LEVEL: '',
+    };
+    const c = loadConfig({ ...productionEnv(), ...empty });
+    expect(c.webhook).to.equal(undefined);
+    expect(c.reviewerIdentityProvider).to.equal(undefined);
+    expect(c.metricsPort).to.equal(undefined);
+    expect(c.worker.healthPort).to.equal(undefined);
+    expect(c.temporalUiOrigins).to.deep.equal([]);
+    expect(c.logLevel).to.equal('info');
+    // And a required one left empty is reported as missing, not as malformed.
+    expect(problemsOf({ ...productionEnv(), SMTP_URL: '', PUBLIC_URL: '', SERVICE_API_KEYS: '  ' })).to.have.members([
+      'SMTP_URL (or MAIL_OUTBOX_DIR): required in production',
+      'PUBLIC_URL: required in production',
+      'SERVICE_API_KEYS: required in production',
+    ]);
+  });
+
+  it('TEMPORAL_UI_URL: the origins allowed to call the codec endpoint; METRICS_PORT: the API\'s metrics port', () => {
+    const c = loadConfig({ ...productionEnv(), TEMPORAL_UI_URL: 'http://localhost:8080/, https://temporal.shop.example/ui', METRICS_PORT: '9464' });
+    expect(c.temporalUiOrigins).to.deep.equal(['http://localhost:8080', 'https://temporal.shop.example']);
+    expect(c.metricsPort).to.equal(9464);
+    expect(problemsOf({ ...productionEnv(), TEMPORAL_UI_URL: 'localhost:8080' })).to.have.length(1).and.match(/^TEMPORAL_UI_URL: /);
+    expect(problemsOf({ ...productionEnv(), METRICS_PORT: '3000', PORT: '3000' })).to.deep.equal(['METRICS_PORT: must differ from PORT (the public port must not serve metrics)']);
   });
 
   it('parses TRUST_PROXY as Express takes it', () => {
@@ -234,6 +291,8 @@ describe('configuration', () => {
       TOKEN_SECRET: 'token-secret-0123456789abcdef-0123',
       PSEUDONYM_SECRET: 'pseudonym-secret-0123456789abcdef',
       AUDIT_SECRET: 'audit-secret-0123456789abcdef-0123',
+      PUBLIC_URL: 'https://verify.shop.example',
+      SMTP_URL: 'smtp://smtp.shop.example:587',
       S3_BUCKET: 'fraud-documents',
     });
 
@@ -289,6 +348,8 @@ describe('configuration', () => {
       DOCUMENT_KEY: Buffer.alloc(32, 1).toString('base64'),
       TOKEN_SECRET: 't'.repeat(32),
       PSEUDONYM_SECRET: 'p'.repeat(32),
+      PUBLIC_URL: 'https://verify.shop.example',
+      MAIL_OUTBOX_DIR: path.join(dataDir, 'mail'),
       S3_BUCKET: 'fraud-documents',
     };
     expect(() => loadConfig(production)).to.throw(ConfigError, /AUDIT_SECRET/);

@@ -387,6 +387,8 @@ describe('npm run token', function () {
       TOKEN_SECRET: 'token-secret-0123456789abcdef-0123',
       PSEUDONYM_SECRET: 'pseudonym-secret-0123456789abcdef',
       AUDIT_SECRET: 'audit-secret-0123456789abcdef-0123',
+      PUBLIC_URL: 'https://verify.shop.example',
+      SMTP_URL: 'smtp://smtp.shop.example:587',
       S3_BUCKET: 'fraud-documents',
       REVIEWER_JWKS_URL: 'https://idp.example.test/.well-known/jwks.json',
       REVIEWER_JWT_ISSUER: ISSUER,

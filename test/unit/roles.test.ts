@@ -59,6 +59,7 @@ describe('roles and permissions', () => {
     'report.create': 'senior',
     'report.originals': 'admin',
     'privacy.requests': 'admin',
+    'payloads.decode': 'admin',
   };
 
   for (const [permission, min] of Object.entries(expected) as Array<[Permission, Role]>) {

@@ -1,0 +1,91 @@
+/**
+ * `npm run ops -- …` as an operator runs it, against the harness's real servers and processes.
+ */
+import { expect } from 'chai';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { call } from './client';
+import { getHarness, type Harness } from './harness';
+
+const root = path.resolve(__dirname, '../..');
+
+function ops(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; output: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, ['--import', 'tsx', 'scripts/ops.ts', ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
+      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
+    });
+  });
+}
+
+describe('ops CLI (integration)', function () {
+  this.timeout(180_000);
+  let h: Harness;
+  let env: NodeJS.ProcessEnv;
+
+  before(async function () {
+    this.timeout(600_000);
+    h = await getHarness();
+    env = { ...h.env, PUBLIC_URL: h.baseUrl };
+  });
+
+  it('doctor: every check passes on a running deployment, one line each', async () => {
+    const { code, output } = await ops(env, 'doctor');
+    expect(output).to.not.match(/^FAIL/m);
+    expect(code, output).to.equal(0);
+    for (const line of ['configuration', 'database and Temporal reachable', 'workers polling "checks"', 'workers polling "documents"', 'key ring', 'indexes', 'the API answers /readyz']) {
+      expect(output, line).to.match(new RegExp(`^ok\\s+${line.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}`, 'm'));
+    }
+  });
+
+  it('doctor: names every configuration problem and exits 1', async () => {
+    const { code, output } = await ops({ ...env, TRUST_PROXY: 'proxy.internal', UPLOAD_DEADLINE: 'soon' }, 'doctor');
+    expect(code).to.equal(1);
+    expect(output).to.match(/^FAIL\s+configuration/m);
+    expect(output).to.include('TRUST_PROXY');
+    expect(output).to.include('UPLOAD_DEADLINE');
+  });
+
+  it('doctor: a database the engine never started on lacks its indexes (FAIL, named)', async () => {
+    const uri = new URL(h.stack.mongodbUri);
+    uri.pathname = `/doctor_empty_${Date.now()}`;
+    const { code, output } = await ops({ ...env, MONGODB_URI: uri.toString() }, 'doctor');
+    expect(code).to.equal(1);
+    expect(output).to.match(/^FAIL\s+indexes: missing: .*checks/m);
+  });
+
+  it('doctor: the API out of reach fails its line', async () => {
+    const { code, output } = await ops({ ...env, PUBLIC_URL: 'http://127.0.0.1:9' }, 'doctor');
+    expect(code).to.equal(1);
+    expect(output).to.match(/^FAIL\s+the API answers \/readyz/m);
+    expect(output).to.match(/^ok\s+key ring/m);
+  });
+
+  it('token: a reviewer token the API accepts', async () => {
+    const { code, output } = await ops(env, 'token', 'ops_alice', 'senior');
+    expect(code, output).to.equal(0);
+    const token = output.trim().split('\n').pop()!.trim();
+    const me = await call(h.baseUrl, 'GET', '/v1/review/me', { token });
+    expect(me.status).to.equal(200);
+    expect(me.body).to.include({ id: 'ops_alice', role: 'senior' });
+  });
+
+  it('keys status and retention-sweep --all run through', async () => {
+    const keys = await ops(env, 'keys', 'status');
+    expect(keys.code, keys.output).to.equal(0);
+    const sweep = await ops(env, 'retention-sweep', '--all');
+    expect(sweep.code, sweep.output).to.equal(0);
+    expect(sweep.output).to.match(/^retention sweep: \d+ check\(s\) purged$/m);
+    expect(sweep.output).to.match(/^daily pass: \d+ final check\(s\) scanned, \d+ purged$/m);
+  });
+
+  it('lists and rulesets say they are not available yet; an unknown command prints the usage', async () => {
+    for (const command of ['lists', 'rulesets']) {
+      const { code, output } = await ops(env, command, 'export');
+      expect(code).to.equal(2);
+      expect(output).to.include('not available yet');
+    }
+    const unknown = await ops(env, 'frobnicate');
+    expect(unknown.code).to.equal(2);
+    expect(unknown.output).to.include('usage: npm run ops --');
+  });
+});
