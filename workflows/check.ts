@@ -8,6 +8,10 @@
  * reducer's business (domain/checkReducer.ts): a handler names its event and the
  * workflow carries out the effects the reducer returns, in order.
  *
+ * Just over 400 lines on purpose: the handlers that wait for an activity before their
+ * transition (request_documents, a document's rejection, reject-and-block) keep their
+ * reservation and re-checks here, beside the story they interrupt, with their patches.
+ *
  * Transitions are applied one at a time. A handler that must wait for an
  * activity before its transition (request_documents registers the new link
  * first) reserves it synchronously, before it waits: the validators of later
