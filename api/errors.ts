@@ -27,6 +27,7 @@ export const httpStatus: Readonly<Record<RefusalCode, number>> = {
   rate_limited: 429,
   temporarily_unavailable: 503,
   gone: 410,
+  invalid_ruleset: 400,
   webhook_not_configured: 409,
   redelivery_in_progress: 409,
 };

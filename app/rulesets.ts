@@ -30,20 +30,17 @@ import {
 import { ruleset as builtin } from '../scoring/rules';
 import { can, type Permission, type Role } from '../domain/roles';
 import * as store from './rulesetStore';
+import { Refusal, type RefusalCode, type RefusalDetails } from '../domain/errors';
 
 /** Who is asking: the order pipeline (a service key) or a reviewer with a role. */
 export type RulesetActor = { type: 'service'; id: string } | { type: 'reviewer'; id: string; role: Role };
 
-export type RulesetRefusalCode = 'invalid_ruleset' | 'invalid_request' | 'forbidden' | 'not_found' | 'temporarily_unavailable';
+export type RulesetRefusalCode = Extract<RefusalCode, 'invalid_ruleset' | 'invalid_request' | 'forbidden' | 'not_found' | 'temporarily_unavailable'>;
 
-/** A refusal of a ruleset use case; the route turns its code into an HTTP status. */
-export class RulesetRefusal extends Error {
-  constructor(
-    readonly code: RulesetRefusalCode,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
+/** A refusal of a ruleset use case: one of the engine's refusals (domain/errors.ts; api/errors.ts gives its status). */
+export class RulesetRefusal extends Refusal {
+  constructor(code: RulesetRefusalCode, message: string, details?: RefusalDetails) {
+    super(code, message, details);
     this.name = 'RulesetRefusal';
   }
 }

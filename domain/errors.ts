@@ -31,6 +31,8 @@ export const refusalCodes = [
   'temporarily_unavailable',
   /** It existed and was destroyed for good (a case file after the retention purge). */
   'gone',
+  /** A ruleset that does not validate; `details` names each bad rule and why. */
+  'invalid_ruleset',
   /** A webhook operation with no receiver configured (WEBHOOK_URL). */
   'webhook_not_configured',
   /** A redelivery of the same event is still under way. */

@@ -11,9 +11,11 @@
  *                          at once); --all also scans every final check (the daily pass)
  *   token <id> [role] [expiry]  a reviewer token (`npm run token`)
  *   lists import|export …  the block and allow lists as CSV (`npm run lists`)
- *   rulesets …             not available yet: export and import through /v1/rulesets
+ *   rulesets export [version]  a ruleset as JSON (the live one by default), in the form POST /v1/rulesets takes
+ *   rulesets import <file.json> save a ruleset as a new draft version (validated; publish it from the console)
  */
 import { spawn } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import mongoose from 'mongoose';
 import { Client, Connection } from '@temporalio/client';
@@ -23,10 +25,11 @@ import { taskQueues } from '../workflows/names';
 import { checkDocumentKeys } from '../lib/documentKeys';
 import { dataConverter } from '../lib/payloadCodec';
 import { models } from '../models';
+import * as rulesets from '../app/rulesets';
 import { defaultPorts } from '../stack/ports';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
-const usage = `usage: npm run ops -- doctor | keys <status|rewrap|retire <id>|legacy-secrets> | rewrap | retention-sweep [--all] | token <id> [role] [expiry] | lists import <file.csv> | lists export [block|allow]`;
+const usage = `usage: npm run ops -- doctor | keys <status|rewrap|retire <id>|legacy-secrets> | rewrap | retention-sweep [--all] | token <id> [role] [expiry] | lists import <file.csv> | lists export [block|allow] | rulesets export [version] | rulesets import <file.json>`;
 
 /** Runs another of these scripts with the same runtime (tsx from the sources, node from dist/). */
 function runScript(name: 'keys' | 'token' | 'lists', args: string[]): Promise<number> {
@@ -160,9 +163,50 @@ async function retentionSweep(all: boolean): Promise<number> {
   }
 }
 
-function notYet(what: string): number {
-  process.stderr.write(`ops ${what}: not available yet (import and export of ${what} are being built; see issue 10)\n`);
-  return 2;
+/** What a ruleset's JSON carries into a draft: the form `POST /v1/rulesets` takes (`GET /v1/rulesets/live` gives it). */
+const OPS_ACTOR: rulesets.RulesetActor = { type: 'service', id: 'ops-cli' };
+
+async function rulesetCommand(args: string[]): Promise<number> {
+  const [sub, arg] = args;
+  if (sub !== 'export' && sub !== 'import') {
+    out('usage: npm run ops -- rulesets export [version] | rulesets import <file.json>');
+    return 2;
+  }
+  if (sub === 'import' && !arg) {
+    process.stderr.write('ops rulesets import: name the JSON file\n');
+    return 2;
+  }
+  const connected = await connect(loadConfig());
+  try {
+    if (sub === 'export') {
+      const view = arg ? await rulesets.get(OPS_ACTOR, arg) : await rulesets.live(OPS_ACTOR);
+      out(JSON.stringify(view, null, 2));
+      return 0;
+    }
+    let input: unknown;
+    try {
+      input = JSON.parse(await readFile(arg!, 'utf8'));
+    } catch (error) {
+      process.stderr.write(`ops rulesets import: ${arg} is not readable JSON (${(error as Error).message})\n`);
+      return 1;
+    }
+    // What `GET` answers can be imported: its read-only fields are dropped, as `POST /v1/rulesets` does.
+    const draft =
+      typeof input === 'object' && input !== null && !Array.isArray(input)
+        ? Object.fromEntries(Object.entries(input).filter(([k]) => !['createdBy', 'createdAt', 'publishedAt', 'version', 'status'].includes(k)))
+        : input;
+    const saved = await rulesets.create(OPS_ACTOR, draft);
+    out(`saved draft ${saved.version} (${saved.rules.length} rules); publish it from the console's Rules page or POST /v1/rulesets/${saved.version}/publish (admin)`);
+    return 0;
+  } catch (error) {
+    if (error instanceof rulesets.RulesetRefusal) {
+      process.stderr.write(`ops rulesets ${sub}: ${error.message}\n${error.details ? `${JSON.stringify(error.details, null, 2)}\n` : ''}`);
+      return 1;
+    }
+    throw error;
+  } finally {
+    await connected.close();
+  }
 }
 
 async function main(): Promise<number> {
@@ -181,7 +225,7 @@ async function main(): Promise<number> {
     case 'lists':
       return runScript('lists', args);
     case 'rulesets':
-      return notYet(command);
+      return rulesetCommand(args);
     default:
       out(usage);
       return command === undefined || command === 'help' || command === '--help' ? 0 : 2;

@@ -12,7 +12,7 @@ import { backtestRequestSchema } from '../../scoring';
 import { safeEqual, sha256Hex } from '../../lib/crypto';
 import { bearer } from '../auth';
 import { requireReviewer, type Reviewer } from '../reviewerAuth';
-import { ApiError, invalidRequest } from '../errors';
+import { invalidRequest } from '../errors';
 
 /** A version id in a path: what `POST /v1/rulesets` makes (`2026-12-02.3`), bounded. */
 export const versionParamSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'not a ruleset version');
@@ -24,13 +24,6 @@ export const statsQuerySchema = z.strictObject({
   to: z.iso.datetime({ offset: true }).optional(),
 });
 
-const httpStatus: Record<rulesets.RulesetRefusalCode, number> = {
-  invalid_ruleset: 400,
-  invalid_request: 400,
-  forbidden: 403,
-  not_found: 404,
-  temporarily_unavailable: 503,
-};
 
 /** Read-only fields of a ruleset as `GET` answers it: dropped from a `POST`, so what `GET` answers can be posted back. */
 const presentedOnly = ['createdBy', 'createdAt', 'publishedAt'];
@@ -64,15 +57,8 @@ export function rulesetsRouter(config: Config): Router {
 
   const actor = (res: { locals: Record<string, unknown> }) => res.locals.rulesetActor as rulesets.RulesetActor;
   const version = (params: Record<string, unknown>) => parse(versionParamSchema, params.version, 'ruleset version');
-  /** Runs a use case; its refusals become API errors. */
-  const present = async <T>(work: () => Promise<T> | T): Promise<T> => {
-    try {
-      return await work();
-    } catch (error) {
-      if (error instanceof rulesets.RulesetRefusal) throw new ApiError(httpStatus[error.code], error.code, error.message, error.details);
-      throw error;
-    }
-  };
+  /** Runs a use case (its refusals are the engine's: the error handler answers them). */
+  const present = async <T>(work: () => Promise<T> | T): Promise<T> => work();
 
   router.get('/v1/rulesets/fields', async (_req, res) => {
     res.json(await present(() => rulesets.fields(actor(res))));

@@ -3,6 +3,8 @@
  */
 import { expect } from 'chai';
 import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { call } from './client';
 import { getHarness, type Harness } from './harness';
@@ -78,12 +80,31 @@ describe('ops CLI (integration)', function () {
     expect(sweep.output).to.match(/^daily pass: \d+ final check\(s\) scanned, \d+ purged$/m);
   });
 
-  it('lists and rulesets say they are not available yet; an unknown command prints the usage', async () => {
-    for (const command of ['lists', 'rulesets']) {
-      const { code, output } = await ops(env, command, 'export');
-      expect(code).to.equal(2);
-      expect(output).to.include('not available yet');
-    }
+  it('rulesets: export the live ruleset, import it back as a draft; a bad file is refused by rule name', async () => {
+    const exported = await ops(env, 'rulesets', 'export');
+    expect(exported.code, exported.output).to.equal(0);
+    const live = JSON.parse(exported.output) as { version: string; rules: { code: string }[] };
+    expect(live.rules.map((r) => r.code)).to.include('BLOCKLIST_HIT');
+    const dir = mkdtempSync(path.join(tmpdir(), 'ops-rulesets-'));
+    const good = path.join(dir, 'live.json');
+    writeFileSync(good, exported.output);
+    const imported = await ops(env, 'rulesets', 'import', good);
+    expect(imported.code, imported.output).to.equal(0);
+    const version = /saved draft (\S+) /.exec(imported.output)?.[1];
+    expect(version, imported.output).to.be.a('string').and.not.equal(live.version);
+    const again = await ops(env, 'rulesets', 'export', version!);
+    expect(JSON.parse(again.output).rules).to.deep.equal(live.rules);
+    const bad = path.join(dir, 'bad.json');
+    writeFileSync(bad, JSON.stringify({ ...live, rules: [...live.rules, { code: 'BAD_RULE', description: 'x', points: 5, when: { field: 'order.nope', op: 'eq', value: 1 } }] }));
+    const refused = await ops(env, 'rulesets', 'import', bad);
+    expect(refused.code).to.equal(1);
+    expect(refused.output).to.include('BAD_RULE');
+  });
+
+  it('lists export runs the lists script; an unknown command prints the usage', async () => {
+    const lists = await ops(env, 'lists', 'export');
+    expect(lists.code, lists.output).to.equal(0);
+    expect(lists.output.split('\n')[0]).to.match(/^id,list,type/);
     const unknown = await ops(env, 'frobnicate');
     expect(unknown.code).to.equal(2);
     expect(unknown.output).to.include('usage: npm run ops --');
