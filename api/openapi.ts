@@ -5,21 +5,17 @@
  * (test/unit/openapi.test.ts validates the document and checks those).
  */
 import { z } from 'zod';
-import { createDocument, type ZodOpenApiOperationObject, type ZodOpenApiPathsObject, type ZodOpenApiResponsesObject } from 'zod-openapi';
+import { createDocument, type ZodOpenApiPathsObject } from 'zod-openapi';
 import { orderSchema, documentKinds } from '../domain/order';
 import { cancelSchema, orderIdParam } from './routes/checks';
 import { decisionSchema, reviewerSelfSchema } from './routes/review';
 import { queueQuerySchema } from '../app/reviewQueue';
-import { entryIdSchema, listEntrySchema, listQuerySchema, newEntrySchema } from './routes/lists';
-import { newOutcomeSchema, outcomeViewSchema } from './routes/outcomes';
-import { listNames } from '../domain/lists';
-import { rulesetPaths } from './openapiRulesets';
-import { reportRequestSchema, reportViewSchema } from '../app/reports';
-import { erasureAnswerSchema, erasureRequestSchema, exportRequestSchema, subjectCheckSchema, subjectQuerySchema } from '../app/privacy';
-import { noteRequestSchema, searchQuerySchema } from '../app/caseTools';
-import { documentDecisionSchema } from '../app/documentDecisions';
 import { codecRequestSchema } from './routes/codec';
 import { redeliverySchema, webhookEventParams, webhookLogSchema } from './routes/webhookEvents';
+import { errors, json, ok, operation, reviewer, service } from './openapi/common';
+import { rulesetPaths } from './openapi/rulesets';
+import { riskTeamPaths } from './openapi/riskTeam';
+import { casePaths } from './openapi/cases';
 import {
   auditTrailSchema,
   caseViewSchema,
@@ -35,32 +31,9 @@ import {
 
 export { checkViewSchema, errorSchema };
 
-const json = (schema: z.ZodType) => ({ 'application/json': { schema } });
-const errorDescriptions: Record<number, string> = {
-  400: 'invalid request',
-  401: 'missing or bad credentials',
-  403: 'role too low',
-  404: 'not found',
-  409: 'conflict with the current state',
-  410: 'gone (purged)',
-  413: 'too large',
-  415: 'unsupported type',
-  429: 'rate limited (Retry-After)',
-  503: 'a dependency is out of reach; retry after Retry-After',
-};
-const errors = (...codes: number[]): ZodOpenApiResponsesObject =>
-  Object.fromEntries(codes.map((code) => [String(code), { description: errorDescriptions[code] ?? 'error', content: json(errorSchema) }]));
-const ok = (description: string, schema: z.ZodType, status = '200'): ZodOpenApiResponsesObject => ({ [status]: { description, content: json(schema) } });
-
 const orderPath = z.object({ orderId: orderIdParam });
 const checkPath = z.object({ checkId: z.string().meta({ description: 'chk_…' }) });
 const tokenPath = z.object({ token: z.string().meta({ description: "the customer's verification token" }) });
-const service = [{ serviceKey: [] }];
-const reviewer = [{ reviewerJwt: [] }];
-
-function operation(op: ZodOpenApiOperationObject): ZodOpenApiOperationObject {
-  return op;
-}
 
 export function openApiDocument(): ReturnType<typeof createDocument> {
   const paths: ZodOpenApiPathsObject = {
@@ -248,7 +221,9 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
         responses: { ...ok('ready', readinessSchema), '503': { description: 'not ready (Retry-After)', content: json(readinessSchema) } },
       }),
     },
-    ...(featurePaths() as ZodOpenApiPathsObject),
+    ...rulesetPaths(),
+    ...riskTeamPaths(),
+    ...casePaths(),
   };
   return createDocument({
     openapi: '3.1.0',
@@ -265,149 +240,4 @@ export function openApiDocument(): ReturnType<typeof createDocument> {
     },
     paths,
   });
-}
-
-// Lists, outcomes, rulesets, case files, privacy requests and case tools: plain OpenAPI objects
-// (JSON Schema from zod) beside the generated ones.
-const jsonSchema = (schema: z.ZodType) => ({ 'application/json': { schema: z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) } });
-const plainErrors = (...codes: number[]) =>
-  Object.fromEntries(codes.map((code) => [String(code), { description: errorDescriptions[code] ?? 'error', content: jsonSchema(errorSchema) }]));
-
-function featurePaths(): Record<string, unknown> {
-  return {
-      ...rulesetPaths(jsonSchema, plainErrors),
-      '/v1/review/cases/{checkId}/reports': {
-        post: {
-          summary: 'Make a case file for a payment processor, bank or authority (senior; originals: admin); audited; announced as a check.report_created webhook',
-          security: [{ reviewerJwt: [] }],
-          requestBody: { required: true, content: jsonSchema(reportRequestSchema) },
-          responses: { '201': { description: 'the report', content: jsonSchema(reportViewSchema) }, ...plainErrors(400, 401, 403, 404, 410, 503) },
-        },
-        get: {
-          summary: "The case's reports, newest first (senior)",
-          security: [{ reviewerJwt: [] }],
-          responses: { '200': { description: '{ items: [report] }', content: jsonSchema(z.object({ items: z.array(reportViewSchema) })) }, ...plainErrors(401, 403, 404) },
-        },
-      },
-      '/v1/review/cases/{checkId}/reports/{reportId}/file': {
-        get: {
-          summary: 'The case file (application/zip): manifest.json (path, size, SHA-256 of each file), case.json, audit.json, documents/…; audited; 410 after the retention purge',
-          security: [{ reviewerJwt: [] }],
-          responses: { '200': { description: 'application/zip' }, ...plainErrors(401, 403, 404, 410) },
-        },
-      },
-      '/v1/review/cases/{checkId}/documents/{documentId}/decision': {
-        post: {
-          summary: 'Reject one accepted document with a reason the customer sees, and ask for just that one again (a new round for its kind; the case needs the claim)',
-          security: [{ reviewerJwt: [] }],
-          requestBody: { required: true, content: jsonSchema(documentDecisionSchema) },
-          responses: { '200': { description: '{ checkId, documentId, status, round }' }, ...plainErrors(400, 401, 403, 404, 409, 503) },
-        },
-      },
-      '/v1/review/cases/{checkId}/links': {
-        get: {
-          summary: 'Other checks sharing the card, e-mail, device, IP, shipping address, customer id or a document, with status and outcomes',
-          security: [{ reviewerJwt: [] }],
-          responses: { '200': { description: '{ items: [{ checkId, orderId, status, shared, … }], capped }' }, ...plainErrors(401, 404) },
-        },
-      },
-      '/v1/review/cases/{checkId}/notes': {
-        get: { summary: "The case's internal notes, oldest first", security: [{ reviewerJwt: [] }], responses: { '200': { description: '{ items }' }, ...plainErrors(401, 404) } },
-        post: {
-          summary: 'Add an internal note (append-only, audited, never shown to the customer)',
-          security: [{ reviewerJwt: [] }],
-          requestBody: { required: true, content: jsonSchema(noteRequestSchema) },
-          responses: { '201': { description: 'the note' }, ...plainErrors(400, 401, 403, 404, 409) },
-        },
-      },
-      '/v1/review/search': {
-        get: {
-          summary: 'Cases by order id, check id, e-mail (any case) or card BIN + last 4',
-          security: [{ reviewerJwt: [] }],
-          parameters: Object.keys(searchQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
-          responses: { '200': { description: '{ items, capped }' }, ...plainErrors(400, 401) },
-        },
-      },
-      '/v1/privacy/subjects': {
-        get: {
-          summary: "A person's checks, by e-mail (case-insensitive) or customer id (admin; audited)",
-          security: [{ reviewerJwt: [] }],
-          parameters: Object.keys(subjectQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } })),
-          responses: { '200': { description: '{ requestId, checks }', content: jsonSchema(z.object({ requestId: z.string(), checks: z.array(subjectCheckSchema) })) }, ...plainErrors(400, 401, 403) },
-        },
-      },
-      '/v1/privacy/exports': {
-        post: {
-          summary: 'Everything held about a person, as JSON (admin; audited)',
-          security: [{ reviewerJwt: [] }],
-          requestBody: { required: true, content: jsonSchema(exportRequestSchema) },
-          responses: { '200': { description: '{ requestId, generatedAt, subject, checks }' }, ...plainErrors(400, 401, 403) },
-        },
-      },
-      '/v1/privacy/erasures': {
-        post: {
-          summary: "Erase a person's data: final checks purged as retention purges them; open and reported ones held (admin; audited)",
-          security: [{ reviewerJwt: [] }],
-          requestBody: { required: true, content: jsonSchema(erasureRequestSchema) },
-          responses: { '202': { description: 'what was erased and what is held, and why', content: jsonSchema(erasureAnswerSchema) }, ...plainErrors(400, 401, 403) },
-        },
-      },
-    ...riskTeamPaths(),
-  };
-}
-
-/** Lists and outcomes (API.md, "Risk team"): the service key, or a reviewer token of a role that holds the permission. */
-function riskTeamPaths(): Record<string, unknown> {
-  const security = [{ serviceKey: [] }, { reviewerJwt: [] }];
-  const list = { name: 'list', in: 'path', required: true, schema: { type: 'string', enum: [...listNames] } };
-  const orderId = { name: 'orderId', in: 'path', required: true, schema: { type: 'string' } };
-  const page = z.object({ items: z.array(listEntrySchema), nextCursor: z.string().nullable() });
-  return {
-    '/v1/lists/{list}/entries': {
-      post: {
-        summary: 'Add a value to the block or allow list (stored as a pseudonym; the same value again answers 200 with the entry)',
-        security,
-        parameters: [list],
-        requestBody: { required: true, content: jsonSchema(newEntrySchema) },
-        responses: {
-          '201': { description: 'added', content: jsonSchema(listEntrySchema) },
-          '200': { description: 'already on the list', content: jsonSchema(listEntrySchema) },
-          ...plainErrors(400, 401, 403, 404, 503),
-        },
-      },
-      get: {
-        summary: 'The entries of a list, newest first (hints, never values)',
-        security,
-        parameters: [list, ...Object.keys(listQuerySchema.shape).map((name) => ({ name, in: 'query', required: false, schema: { type: 'string' } }))],
-        responses: { '200': { description: 'a page', content: jsonSchema(page) }, ...plainErrors(400, 401, 403, 404) },
-      },
-    },
-    '/v1/lists/{list}/entries/{id}': {
-      delete: {
-        summary: 'Remove an entry (audited)',
-        security,
-        parameters: [list, { name: 'id', in: 'path', required: true, schema: z.toJSONSchema(entryIdSchema) }],
-        responses: { '204': { description: 'removed' }, ...plainErrors(400, 401, 403, 404) },
-      },
-    },
-    '/v1/checks/{orderId}/outcomes': {
-      post: {
-        summary: "Record an order's outcome (append-only; the same outcome again answers 200); chargebacks and confirmed fraud raise later orders sharing an identifier",
-        security,
-        parameters: [orderId],
-        requestBody: { required: true, content: jsonSchema(newOutcomeSchema) },
-        responses: {
-          '201': { description: 'recorded', content: jsonSchema(outcomeViewSchema) },
-          '200': { description: 'recorded before', content: jsonSchema(outcomeViewSchema) },
-          ...plainErrors(400, 401, 403, 404, 503),
-        },
-      },
-      get: {
-        summary: "The order's outcomes, oldest first",
-        security,
-        parameters: [orderId],
-        responses: { '200': { description: '{ items }', content: jsonSchema(z.object({ items: z.array(outcomeViewSchema) })) }, ...plainErrors(400, 401, 403) },
-      },
-    },
-  };
 }

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { documentKinds } from '../domain/order';
 import { statuses } from '../domain/check';
 import { outcomeViewSchema } from './routes/outcomes';
+import { comparisonReportSchema, ruleStatsSchema, rulesetSchema, rulesetStatuses } from '../scoring';
 
 const isoTime = z.string().meta({ format: 'date-time', description: 'ISO-8601, UTC' });
 const band = z.enum(['low', 'medium', 'high', 'critical']);
@@ -131,3 +132,94 @@ export const auditTrailSchema = z.object({
 
 export const healthSchema = z.object({ status: z.literal('ok') });
 export const readinessSchema = z.object({ status: z.enum(['ready', 'not_ready']), temporal: z.boolean(), database: z.boolean() });
+
+// ---- rulesets (API.md, "Rulesets") -------------------------------------------
+
+export const storedRulesetSchema = rulesetSchema
+  .extend({ status: z.enum(rulesetStatuses), createdBy: z.string(), createdAt: isoTime, publishedAt: isoTime.optional() })
+  .meta({ id: 'Ruleset' });
+const period = z.object({ from: isoTime, to: isoTime });
+export const backtestReportSchema = comparisonReportSchema.extend({
+  version: z.string(),
+  period,
+  truncated: z.boolean().meta({ description: 'more checks than a report reads (200 000): the first ones only' }),
+});
+export const shadowReportSchema = comparisonReportSchema.extend({ version: z.string(), shadowing: z.boolean(), truncated: z.boolean() });
+export const rulesetStatsSchema = ruleStatsSchema.extend({ version: z.string(), basis: z.enum(['decided', 'rescored']), period: period.optional(), truncated: z.boolean() });
+export const rulesetFieldsSchema = z.object({ fields: z.array(z.looseObject({ path: z.string(), type: z.enum(['number', 'string', 'boolean']) })) });
+export const shadowStartedSchema = z.object({ version: z.string(), shadowing: z.literal(true) });
+export const publishedSchema = z.object({ version: z.string(), status: z.literal('live'), publishedAt: isoTime, publishedBy: z.string(), sequence: z.number().int() });
+
+// ---- case tools, per-document decisions (API.md, "Cases") --------------------
+
+const caseSummary = z.looseObject({
+  checkId: z.string(),
+  orderId: z.string(),
+  status: z.enum(statuses),
+  fulfilment: z.enum(['release', 'hold', 'cancel']),
+  score: z.number().int(),
+  band,
+  amount: z.number().int().nullable(),
+  currency: z.string().nullable(),
+  createdAt: isoTime,
+  purged: z.boolean(),
+  outcomes: z.array(z.looseObject({})).meta({ description: 'chargebacks, confirmed fraud, … recorded for the order' }),
+});
+const capped = z.boolean().meta({ description: 'more matched than are answered (50)' });
+export const linkedCasesSchema = z.object({
+  items: z.array(caseSummary.extend({ shared: z.array(z.string()).meta({ description: 'what it shares with this case: card, email, device, ip, shippingAddress, customer, document' }) })),
+  capped,
+});
+export const searchResultSchema = z.object({ items: z.array(caseSummary), capped });
+export const noteSchema = z.object({
+  noteId: z.string(),
+  checkId: z.string(),
+  author: z.object({ id: z.string(), role: z.string() }),
+  text: z.string().nullable().meta({ description: 'null once the retention purge destroyed it' }),
+  createdAt: isoTime,
+});
+export const documentDecisionAnswerSchema = z.object({
+  checkId: z.string(),
+  documentId: z.string(),
+  status: z.enum(statuses),
+  round: z.number().int().nullable(),
+});
+
+// ---- data-subject requests (API.md, "Privacy") -------------------------------
+
+export const subjectExportSchema = z.object({
+  requestId: z.string(),
+  generatedAt: isoTime,
+  subject: z.union([z.object({ email: z.string() }), z.object({ customerId: z.string() })]),
+  checks: z.array(
+    z.looseObject({
+      checkId: z.string(),
+      orderId: z.string(),
+      status: z.enum(statuses),
+      fulfilment: z.enum(['release', 'hold', 'cancel']),
+      createdAt: isoTime,
+      updatedAt: isoTime,
+      purged: z.boolean(),
+      order: z.looseObject({}).nullable(),
+      risk,
+      timeline: z.array(timelineEntry),
+      outcomes: z.array(z.looseObject({})),
+      documents: z.array(
+        z.looseObject({
+          documentId: z.string(),
+          kind: z.enum(documentKinds),
+          round: z.number().int(),
+          status: z.string(),
+          reason: z.string().nullable().optional(),
+          uploadedAt: isoTime,
+          contentType: z.string().nullable(),
+          size: z.number().int().nullable(),
+          width: z.number().int().nullable(),
+          height: z.number().int().nullable(),
+          pages: z.number().int().nullable(),
+          destroyed: z.boolean(),
+        }),
+      ),
+    }),
+  ),
+});

@@ -7,7 +7,7 @@ import { documentDecisionSchema, rejectDocument } from '../../app/documentDecisi
 import { requireReviewer, type Reviewer } from '../reviewerAuth';
 import { checkIdSchema, parse } from './reports';
 
-const documentIdSchema = z.string().regex(/^doc_[A-Za-z0-9_-]{16,64}$/, 'not a document id');
+export const documentIdSchema = z.string().regex(/^doc_[A-Za-z0-9_-]{16,64}$/, 'not a document id');
 
 export function documentDecisionsRouter(config: Config, temporal: Client): Router {
   const router = Router();

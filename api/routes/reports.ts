@@ -9,7 +9,7 @@ import { requireReviewer, type Reviewer } from '../reviewerAuth';
 import { invalidRequest } from '../errors';
 
 export const checkIdSchema = z.string().regex(/^chk_[A-Za-z0-9_-]{1,40}$/, 'not a check id');
-const reportIdSchema = z.string().regex(/^rpt_[A-Za-z0-9_-]{1,40}$/, 'not a report id');
+export const reportIdSchema = z.string().regex(/^rpt_[A-Za-z0-9_-]{1,40}$/, 'not a report id');
 
 export function parse<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const parsed = schema.safeParse(value);
