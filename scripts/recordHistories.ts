@@ -103,6 +103,23 @@ async function main(): Promise<void> {
       await decide(reviewer, c.checkId, 'approve');
       return c.orderId;
     },
+    'document-rejected-then-approved': async () => {
+      // Since `document-decisions`: the reviewer rejects one document with a reason; the customer sends that kind again.
+      const c = await submit(suspiciousOrder());
+      await uploadAll(c.verification.token, c.verification.requested);
+      await wait(c.orderId, 'in_review');
+      await api('POST', `/v1/review/cases/${c.checkId}/claim`, reviewer);
+      const kase = (await api('GET', `/v1/review/cases/${c.checkId}`, reviewer)).body as { documents: { documentId: string; kind: string; status: string }[] };
+      const target = kase.documents.find((d) => d.status === 'accepted');
+      if (!target) throw new Error(`no accepted document to reject: ${JSON.stringify(kase.documents)}`);
+      const res = await api('POST', `/v1/review/cases/${c.checkId}/documents/${target.documentId}/decision`, reviewer, { action: 'reject', reason: 'recorded: the photo is cut off' });
+      if (res.status !== 200) throw new Error(`reject document: ${res.status} ${JSON.stringify(res.body)}`);
+      const waiting = await wait(c.orderId, 'awaiting_documents');
+      await uploadAll(waiting.verification.token, [target.kind]);
+      await wait(c.orderId, 'in_review');
+      await decide(reviewer, c.checkId, 'approve');
+      return c.orderId;
+    },
     'more-documents-then-rejected': async () => {
       const c = await submit(reviewOrder());
       await decide(reviewer, c.checkId, 'request_documents', { requested: ['address'] });

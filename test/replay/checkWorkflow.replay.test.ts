@@ -72,6 +72,20 @@ describe('check workflow replays its saved histories', function () {
     }
   });
 
+  it('has a history of a per-document rejection since `document-decisions` (2026-12-02-v6-document-decisions)', () => {
+    const file = '2026-12-02-v6-document-decisions/document-rejected-then-approved.json';
+    expect(files).to.include(file);
+    // It must take the patched path: the patch is recorded and the rejectDocument update was accepted.
+    const { events } = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { events: any[] };
+    const patches = events
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes.details['patch-data'].payloads[0].data, 'base64').toString('utf8')).id);
+    expect(patches).to.include('document-decisions');
+    const updates = events.map((e) => e.workflowExecutionUpdateAcceptedEventAttributes?.acceptedRequest?.input?.name).filter(Boolean);
+    expect(updates).to.include('rejectDocument');
+    expect(updates.slice(updates.indexOf('rejectDocument'))).to.include.members(['documentReceived', 'decide']);
+  });
+
   for (const file of files) {
     it(`replays ${file}`, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
