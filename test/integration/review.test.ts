@@ -225,19 +225,25 @@ describe('reviewer API (integration)', function () {
       const q = await get(reviewer2, '/v1/review/cases?assignee=me');
       return q.body.items.some((i: { checkId: string }) => i.checkId === cases[0].checkId) ? q : undefined;
     }, 10_000, 'claim in the read model');
-    const all: { checkId: string; band: string; slaDueAt: string; createdAt: string }[] = [];
+    // The queue is a copy in memory kept current by a refresh (at most 2 s old, app/openQueue.ts):
+    // page through it until the new cases are in.
+    type Item = { checkId: string; band: string; slaDueAt: string; createdAt: string };
+    const all: Item[] = await eventually(async () => {
+    const seen: Item[] = [];
     let cursor: string | null = null;
     do {
-      const page: { status: number; body: { items: typeof all; nextCursor: string | null; counts: Record<string, number> } } = await get(
+      const page: { status: number; body: { items: Item[]; nextCursor: string | null; counts: Record<string, number> } } = await get(
         reviewer,
         `/v1/review/cases?status=in_review&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
       );
       expect(page.status).to.equal(200);
       expect(page.body.items.length).to.be.at.most(2);
       expect(page.body.counts.in_review).to.be.a('number');
-      all.push(...page.body.items);
+      seen.push(...page.body.items);
       cursor = page.body.nextCursor;
     } while (cursor);
+    return cases.every((c) => seen.some((i) => i.checkId === c.checkId)) ? seen : undefined;
+    }, 10_000, 'the new cases in the queue');
     const ids = all.map((i) => i.checkId);
     expect(new Set(ids).size).to.equal(ids.length);
     for (const c of cases) expect(ids).to.include(c.checkId);
