@@ -81,6 +81,8 @@ const envSchema = z.object({
   RULESET_POLL_INTERVAL: duration('2s'),
   /** How long an upload waits for its check's workflow to take it before answering 503 (the file is kept). */
   UPLOAD_CONFIRM_TIMEOUT: duration('15s'),
+  /** Uploads one address may make per 10 minutes (known links; unknown links have their own budget). */
+  UPLOADS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(60),
   WORKER_TASK_QUEUES: z.string().default('checks,documents'),
   /** The worker's port for /healthz and /metrics (never published: metrics are for the operators' Prometheus). */
   WORKER_HEALTH_PORT: port.optional(),
@@ -160,7 +162,7 @@ export interface Config {
   durations: Durations;
   /** `retentionSweepIntervalMs`: how often the checks worker's Schedule purges checks whose retention is due. */
   worker: { taskQueues: string[]; healthPort?: number; retentionSweepIntervalMs: number };
-  uploads: { confirmTimeoutMs: number };
+  uploads: { confirmTimeoutMs: number; perAddress: number };
   /** `pollMs`: how soon a published ruleset (or a shadow started or ended) reaches this process. */
   rulesets: { pollMs: number };
   logLevel: string;
@@ -466,7 +468,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       healthPort: e.WORKER_HEALTH_PORT,
       retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL,
     },
-    uploads: { confirmTimeoutMs: e.UPLOAD_CONFIRM_TIMEOUT },
+    uploads: { confirmTimeoutMs: e.UPLOAD_CONFIRM_TIMEOUT, perAddress: e.UPLOADS_PER_ADDRESS },
     rulesets: { pollMs: e.RULESET_POLL_INTERVAL },
     logLevel: e.LOG_LEVEL,
     devSecrets: {

@@ -46,7 +46,7 @@ export function verificationRouter(config: Config, temporal: Client): Router {
   // Per link and per address: a leaked link cannot be used to flood storage. Both are charged
   // only for known tokens; unknown ones have their own budget per address (one read each).
   const perToken = fixedWindowLimiter({ limit: 20, windowMs: 10 * 60_000 });
-  const perIp = fixedWindowLimiter({ limit: 60, windowMs: 10 * 60_000 });
+  const perIp = fixedWindowLimiter({ limit: config.uploads.perAddress, windowMs: 10 * 60_000 });
   const unknownPerIp = fixedWindowLimiter({ limit: 600, windowMs: 10 * 60_000, what: 'requests with unknown links' });
 
   /** A malformed token is as unknown as one that is not found (and costs no read). */

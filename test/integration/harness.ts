@@ -261,7 +261,10 @@ async function startProcesses(options: HarnessOptions, cleanups: (() => Promise<
     services.push(service);
     return { baseUrl: `http://127.0.0.1:${port}`, service };
   };
-  let main = await startApi({}, mainPort);
+  // The main API serves every test file from one address (127.0.0.1): it gets an upload budget
+  // for the whole suite. APIs started with startApi keep the default (the limit's own tests).
+  const mainEnv = { UPLOADS_PER_ADDRESS: '100000' };
+  let main = await startApi(mainEnv, mainPort);
 
   return {
     baseUrl: main.baseUrl,
@@ -296,7 +299,7 @@ async function startProcesses(options: HarnessOptions, cleanups: (() => Promise<
     },
     async restartApi(signal: NodeJS.Signals = 'SIGKILL') {
       await main.service.stop(signal);
-      main = await startApi({}, mainPort);
+      main = await startApi(mainEnv, mainPort);
       return main.service;
     },
     get documentsWorker() {
