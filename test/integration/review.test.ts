@@ -229,20 +229,20 @@ describe('reviewer API (integration)', function () {
     // page through it until the new cases are in.
     type Item = { checkId: string; band: string; slaDueAt: string; createdAt: string };
     const all: Item[] = await eventually(async () => {
-    const seen: Item[] = [];
-    let cursor: string | null = null;
-    do {
-      const page: { status: number; body: { items: Item[]; nextCursor: string | null; counts: Record<string, number> } } = await get(
-        reviewer,
-        `/v1/review/cases?status=in_review&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
-      );
-      expect(page.status).to.equal(200);
-      expect(page.body.items.length).to.be.at.most(2);
-      expect(page.body.counts.in_review).to.be.a('number');
-      seen.push(...page.body.items);
-      cursor = page.body.nextCursor;
-    } while (cursor);
-    return cases.every((c) => seen.some((i) => i.checkId === c.checkId)) ? seen : undefined;
+      const seen: Item[] = [];
+      let cursor: string | null = null;
+      do {
+        const page: { status: number; body: { items: Item[]; nextCursor: string | null; counts: Record<string, number> } } = await get(
+          reviewer,
+          `/v1/review/cases?status=in_review&limit=2${cursor ? `&cursor=${cursor}` : ''}`,
+        );
+        expect(page.status).to.equal(200);
+        expect(page.body.items.length).to.be.at.most(2);
+        expect(page.body.counts.in_review).to.be.a('number');
+        seen.push(...page.body.items);
+        cursor = page.body.nextCursor;
+      } while (cursor);
+      return cases.every((c) => seen.some((i) => i.checkId === c.checkId)) ? seen : undefined;
     }, 10_000, 'the new cases in the queue');
     const ids = all.map((i) => i.checkId);
     expect(new Set(ids).size).to.equal(ids.length);
