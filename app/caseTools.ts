@@ -21,8 +21,7 @@ import { cardNumberValue, linkKey, normaliseEmail, type LinkKind } from '../acti
 import { hammingDistance, phashBands } from '../documents/image';
 import { CheckModel, DocumentModel, NoteModel } from '../models';
 import { refuse } from '../domain/errors';
-import type { Reviewer } from './review';
-import { permit } from './reports';
+import { permit, type Reviewer } from './review';
 
 /** Checks one lookup returns at most (a shared carrier IP must not read thousands). */
 export const LINK_CAP = 50;

@@ -31,8 +31,8 @@ import { linkKey, normaliseEmail } from '../activities/scoring';
 import { documentVault } from '../documents/vault';
 import { CheckModel, DocumentModel, PrivacyRequestModel, ReportModel } from '../models';
 import { checkStateFromRecord } from '../models/check';
-import type { Reviewer } from './review';
-import { permit } from './reports';
+import { permit, type Reviewer } from './review';
+import { outcomesOf } from './outcomes';
 
 /** Checks one person may have that a request reads at most. */
 export const SUBJECT_CAP = 1_000;
@@ -110,7 +110,7 @@ export function createPrivacy(config: Config) {
         order: r.order ?? null,
         risk: { score: state.risk.score, band: state.risk.band, rulesetVersion: state.risk.rulesetVersion, reasons: state.risk.reasons },
         timeline: state.timeline.map(({ seq: _seq, ...entry }) => entry),
-        outcomes: (r as Record<string, any>).outcomes ?? [],
+        outcomes: await outcomesOf(r.orderId),
         documents: state.documents.map((d) => {
           const m = meta.get(d.documentId);
           return {

@@ -24,7 +24,6 @@ import { z } from 'zod';
 import { taskQueues } from '../workflows/names';
 import { caseEventWorkflow } from '../workflows/caseEvent';
 import { fulfilmentOf, webhookEventTypes } from '../domain/check';
-import { can, type Permission } from '../domain/roles';
 import { appendAudit, auditTrail } from '../activities/audit';
 import { CheckModel, DocumentModel, ReportModel } from '../models';
 import { checkStateFromRecord } from '../models/check';
@@ -32,7 +31,8 @@ import { documentVault, type DocumentVault } from '../documents/vault';
 import type { Config } from '../config';
 import { sha256Hex } from '../lib/crypto';
 import { refuse } from '../domain/errors';
-import type { Reviewer } from './review';
+import { permit, type Reviewer } from './review';
+import { outcomesOf } from './outcomes';
 import { zipStream, type ZipEntry } from './zipStream';
 
 export const recipientKinds = ['payment_processor', 'bank', 'authority'] as const;
@@ -73,10 +73,6 @@ export interface ReportDeps {
 
 export function reportDeps(config: Config, temporal: Client): ReportDeps {
   return { temporal, vault: documentVault(config), publicUrl: config.publicUrl };
-}
-
-export function permit(reviewer: Reviewer, permission: Permission): void {
-  if (!can(reviewer.role, permission)) throw refuse.forbidden(`your role (${reviewer.role}) may not ${permission.replace('.', ' ')}`);
 }
 
 const EXTENSIONS: Record<string, string> = { 'image/jpeg': '.jpg', 'image/png': '.png', 'image/webp': '.webp', 'application/pdf': '.pdf' };
@@ -157,7 +153,7 @@ export async function createReport(deps: ReportDeps, checkId: string, request: R
       risk: { score: state.risk.score, band: state.risk.band, rulesetVersion: state.risk.rulesetVersion, reasons: state.risk.reasons },
       decisions,
       timeline: state.timeline.map(({ seq: _seq, ...entry }) => entry),
-      outcomes: (record as Record<string, any>).outcomes ?? [],
+      outcomes: await outcomesOf(state.orderId),
       documents,
     },
     null,
