@@ -13,6 +13,7 @@ import { createRetentionActivities } from './retention';
 import { createEscalationActivities } from './escalation';
 import { createListActivities } from './lists';
 import { createOutcomeActivities } from './outcomes';
+import { createDecisionPackActivities } from './decisionPacks';
 import { documentVault } from '../documents/vault';
 import { liveRulesets } from '../app/rulesetStore';
 import { instrumentActivities } from './metrics';
@@ -32,6 +33,7 @@ export function createActivities(config: Config) {
     ...createEscalationActivities(),
     ...createListActivities(config.pseudonymSecret),
     ...createOutcomeActivities(config.pseudonymSecret, config.webhook),
+    ...createDecisionPackActivities(),
   });
 }
 

@@ -145,7 +145,7 @@ export const backtestReportSchema = comparisonReportSchema.extend({
   truncated: z.boolean().meta({ description: 'more checks than a report reads (200 000): the first ones only' }),
 });
 export const shadowReportSchema = comparisonReportSchema.extend({ version: z.string(), shadowing: z.boolean(), truncated: z.boolean() });
-export const rulesetStatsSchema = ruleStatsSchema.extend({ version: z.string(), basis: z.enum(['decided', 'rescored']), period: period.optional(), truncated: z.boolean() });
+export const rulesetStatsSchema = ruleStatsSchema.extend({ version: z.string(), basis: z.enum(['decided', 'rescored']), period, truncated: z.boolean() });
 export const rulesetFieldsSchema = z.object({ fields: z.array(z.looseObject({ path: z.string(), type: z.enum(['number', 'string', 'boolean']) })) });
 export const shadowStartedSchema = z.object({ version: z.string(), shadowing: z.literal(true) });
 export const publishedSchema = z.object({ version: z.string(), status: z.literal('live'), publishedAt: isoTime, publishedBy: z.string(), sequence: z.number().int() });

@@ -30,6 +30,7 @@ import {
   type ScoredDecision,
 } from '../scoring';
 import { outcomeTypes } from '../scoring/backtest';
+import { recordsOfDay, type ReadDecision } from './decisionPacks';
 import { DecisionRecordModel, RulesetModel, RulesetPublicationModel, RulesetShadowModel, ShadowResultModel, isDuplicateKey } from '../models';
 import { dayOf } from '../models/ruleset';
 import { logger } from '../lib/logger';
@@ -283,15 +284,13 @@ export async function recordDecisionFacts(record: DecisionRecord, shadows: reado
   ]);
 }
 
-type DecisionDoc = { _id: string; orderId: string; createdAt: Date; rulesetVersion: string; live: ScoredDecision; facts: string };
-
-const toRecorded = (d: DecisionDoc): RecordedCheck => ({
-  checkId: d._id,
+const toRecorded = (d: ReadDecision): RecordedCheck => ({
+  checkId: d.checkId,
   orderId: d.orderId,
   createdAt: d.createdAt.toISOString(),
   rulesetVersion: d.rulesetVersion,
   live: d.live,
-  facts: JSON.parse(d.facts) as DecisionRecord['facts'],
+  facts: d.facts as DecisionRecord['facts'],
 });
 
 /** The UTC days from `from` to `to` (both included). */
@@ -302,44 +301,23 @@ export function daysBetween(from: Date, to: Date): string[] {
 }
 
 /**
- * Decision records of a period, one day at a time (equality lookups), streamed, at
- * most `cap` of them: `onTruncated` is called when there were more.
+ * Decision records of a period, one day at a time (a sealed day from its packs, an open
+ * one record by record: app/decisionPacks.ts), streamed, at most `cap` of them:
+ * `onTruncated` is called when there were more.
  */
 export async function* decisionRecords(from: Date, to: Date, cap: number, onTruncated: () => void): AsyncGenerator<RecordedCheck> {
   let n = 0;
   for (const day of daysBetween(from, to)) {
-    const cursor = DecisionRecordModel.find({ day }).lean<DecisionDoc[]>().cursor({ batchSize: 1000 });
-    try {
-      for await (const doc of cursor as AsyncIterable<DecisionDoc>) {
-        const at = doc.createdAt.getTime();
-        if (at < from.getTime() || at > to.getTime()) continue;
-        if (n >= cap) {
-          onTruncated();
-          return;
-        }
-        n++;
-        yield toRecorded(doc);
-      }
-    } finally {
-      await cursor.close();
-    }
-  }
-}
-
-/** What a version decided on each check it decided (no facts: statistics need only the rules that fired), streamed, at most `cap`. */
-export async function* decisionsBy(version: string, cap: number, onTruncated: () => void): AsyncGenerator<{ orderId: string; live: ScoredDecision }> {
-  const cursor = DecisionRecordModel.find({ rulesetVersion: version }, { orderId: 1, live: 1 }).lean<{ orderId: string; live: ScoredDecision }[]>().cursor({ batchSize: 1000 });
-  let n = 0;
-  try {
-    for await (const doc of cursor as AsyncIterable<{ orderId: string; live: ScoredDecision }>) {
-      if (n++ >= cap) {
+    for await (const doc of recordsOfDay(day)) {
+      const at = doc.createdAt.getTime();
+      if (at < from.getTime() || at > to.getTime()) continue;
+      if (n >= cap) {
         onTruncated();
         return;
       }
-      yield { orderId: doc.orderId, live: doc.live };
+      n++;
+      yield toRecorded(doc);
     }
-  } finally {
-    await cursor.close();
   }
 }
 

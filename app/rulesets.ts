@@ -70,7 +70,7 @@ export interface ReportPeriod {
 
 export type BacktestReport = ComparisonReport & { version: string; period: ReportPeriod; truncated: boolean };
 export type ShadowReport = ComparisonReport & { version: string; shadowing: boolean; truncated: boolean };
-export type StatsReport = RuleStats & { version: string; basis: 'decided' | 'rescored'; period?: ReportPeriod; truncated: boolean };
+export type StatsReport = RuleStats & { version: string; basis: 'decided' | 'rescored'; period: ReportPeriod; truncated: boolean };
 
 function permit(actor: RulesetActor, permission: Permission): void {
   // The order pipeline's key reads, drafts, backtests and shadows; publishing needs a person who is admin.
@@ -244,8 +244,9 @@ export async function shadowReport(actor: RulesetActor, version: string): Promis
 }
 
 /**
- * Per rule: how often it fired and the outcomes of those orders. Over the checks the
- * version decided; a version that decided none (a draft) is rescored over a period.
+ * Per rule: how often it fired and the outcomes of those orders, over a period (default the
+ * last 30 days): the checks the version decided in it; a version that decided none there
+ * (a draft, or one retired before it) is rescored on the period's checks.
  */
 export async function stats(actor: RulesetActor, version: string, input: { from?: string; to?: string }): Promise<StatsReport> {
   permit(actor, 'rulesets.read');
@@ -253,18 +254,22 @@ export async function stats(actor: RulesetActor, version: string, input: { from?
   const period = periodOf(input);
   const compiled = compiledOf(stored);
   return bounded(async () => {
+    // One pass over the period: what the version decided on the checks it decided, and the
+    // version rescored on every check (the answer when it decided none in the period).
     const outcomes = await store.outcomesByOrder();
     let truncated = false;
-    const acc = ruleStats(compiled.rules.map((r) => r.code));
-    for await (const r of store.decisionsBy(version, MAX_REPORT_CHECKS, () => (truncated = true))) acc.add(r.live.fired, outcomes.get(r.orderId));
-    const decided = acc.report();
-    if (decided.checks > 0) return { version, basis: 'decided' as const, truncated, ...decided };
-    truncated = false;
-    const rescored = ruleStats(compiled.rules.map((r) => r.code));
+    const codes = compiled.rules.map((r) => r.code);
+    const decided = ruleStats(codes);
+    const rescored = ruleStats(codes);
     for await (const r of store.decisionRecords(period.from, period.to, MAX_REPORT_CHECKS, () => (truncated = true))) {
-      rescored.add(rescore(compiled, r).candidate.fired, outcomes.get(r.orderId));
+      const o = outcomes.get(r.orderId);
+      if (r.rulesetVersion === version) decided.add(r.live.fired, o);
+      rescored.add(rescore(compiled, r).candidate.fired, o);
     }
-    return { version, basis: 'rescored' as const, period: { from: period.from.toISOString(), to: period.to.toISOString() }, truncated, ...rescored.report() };
+    const reportPeriod = { from: period.from.toISOString(), to: period.to.toISOString() };
+    const byDecisions = decided.report();
+    if (byDecisions.checks > 0) return { version, basis: 'decided' as const, period: reportPeriod, truncated, ...byDecisions };
+    return { version, basis: 'rescored' as const, period: reportPeriod, truncated, ...rescored.report() };
   });
 }
 

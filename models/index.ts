@@ -12,20 +12,20 @@ import { KeyRecordModel } from './keyRecord';
 import { RetentionEntryModel } from './retention';
 import { ListEntryModel } from './listEntry';
 import { OutcomeMarkModel, OutcomeModel } from './outcome';
-import { DecisionRecordModel, RulesetModel, RulesetPublicationModel, RulesetShadowModel, ShadowResultModel } from './ruleset';
+import { DecisionPackModel, DecisionRecordModel, DecisionSealModel, RulesetModel, RulesetPublicationModel, RulesetShadowModel, ShadowResultModel } from './ruleset';
 import { ReportModel } from './report';
 import { NoteModel } from './note';
 import { PrivacyRequestModel } from './privacyRequest';
 import { WebhookAttemptModel, WebhookEventModel, WebhookRedeliveryModel } from './webhookDelivery';
 
 export { CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, KeyRecordModel, RetentionEntryModel, ListEntryModel, OutcomeModel, OutcomeMarkModel };
-export { RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel };
+export { RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel, DecisionPackModel, DecisionSealModel };
 export { ReportModel, NoteModel, PrivacyRequestModel };
 export { WebhookEventModel, WebhookAttemptModel, WebhookRedeliveryModel };
 
 /** Every model whose collection and indexes the app creates (`npm run ops -- doctor` compares them). */
 export const models = [CheckModel, VelocityEventModel, VerificationModel, BlocklistModel, DocumentModel, AuditModel, EmailModel, QueueEntryModel, RetentionEntryModel, ListEntryModel, OutcomeModel, OutcomeMarkModel,
-  RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel, ReportModel, NoteModel, PrivacyRequestModel,
+  RulesetModel, RulesetPublicationModel, RulesetShadowModel, DecisionRecordModel, ShadowResultModel, DecisionPackModel, DecisionSealModel, ReportModel, NoteModel, PrivacyRequestModel,
   WebhookEventModel, WebhookAttemptModel, WebhookRedeliveryModel];
 
 /**

@@ -12,6 +12,11 @@
  *   version decided (scoring/backtest.ts `DecisionRecord`; no personal data), filed
  *   under the UTC day of the decision (`day`: the embedded database serves equality
  *   lookups from its indexes, never ranges, so a period is read a day at a time).
+ * - `decision_packs` and `decision_seals`: a finished day's decision records packed
+ *   (app/decisionPacks.ts): a few compressed documents per day instead of one per check,
+ *   because the embedded database's cost is per document and per byte it returns. A
+ *   seal (`_id` the day, a unique insert) names the packs that hold the day; packs of
+ *   an attempt that did not seal are never read.
  * - `shadow_results`: per shadowed version and check, what that version would have
  *   decided (`_id` `<version>|<checkId>`: a retried decision writes it once).
  */
@@ -88,11 +93,39 @@ const shadowResultSchema = new Schema(
   { collection: 'shadow_results', versionKey: false },
 );
 
+const decisionPackSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // `<day>|<seal>|<part>`
+    day: { type: String, required: true, index: true },
+    seal: { type: String, required: true },
+    part: { type: Number, required: true },
+    count: { type: Number, required: true },
+    /** Pack format (app/decisionPacks.ts). */
+    format: { type: Number, required: true },
+    /** The records, JSON, deflated, base64 (one string: the cheapest field to return). */
+    z: { type: String, required: true },
+  },
+  { collection: 'decision_packs', versionKey: false },
+);
+
+const decisionSealSchema = new Schema(
+  {
+    _id: { type: String, required: true }, // the UTC day
+    seal: { type: String, required: true },
+    parts: { type: Number, required: true },
+    count: { type: Number, required: true },
+    sealedAt: { type: Date, required: true },
+  },
+  { collection: 'decision_seals', versionKey: false },
+);
+
 export const RulesetModel = model('Ruleset', rulesetSchema);
 export const RulesetPublicationModel = model('RulesetPublication', publicationSchema);
 export const RulesetShadowModel = model('RulesetShadow', shadowEventSchema);
 export const DecisionRecordModel = model('DecisionRecord', decisionRecordSchema);
 export const ShadowResultModel = model('ShadowResult', shadowResultSchema);
+export const DecisionPackModel = model('DecisionPack', decisionPackSchema);
+export const DecisionSealModel = model('DecisionSeal', decisionSealSchema);
 
 /** The UTC day of a time, as records are filed. */
 export const dayOf = (time: Date | number): string => new Date(time).toISOString().slice(0, 10);

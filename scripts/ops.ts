@@ -9,6 +9,8 @@
  *   rewrap                 the same as `keys rewrap`
  *   retention-sweep [--all] purge now the checks whose retention is due (the Schedule's sweep, run
  *                          at once); --all also scans every final check (the daily pass)
+ *   pack-decisions         pack the decision records of every finished day now (the hourly
+ *                          Schedule's pass, run at once): backtests read a few documents per day
  *   token <id> [role] [expiry]  a reviewer token (`npm run token`)
  *   lists import|export …  the block and allow lists as CSV (`npm run lists`)
  *   rulesets export [version]  a ruleset as JSON (the live one by default), in the form POST /v1/rulesets takes
@@ -29,7 +31,7 @@ import * as rulesets from '../app/rulesets';
 import { defaultPorts } from '../stack/ports';
 
 const out = (line = '') => process.stdout.write(`${line}\n`);
-const usage = `usage: npm run ops -- doctor | keys <status|rewrap|retire <id>|legacy-secrets> | rewrap | retention-sweep [--all] | token <id> [role] [expiry] | lists import <file.csv> | lists export [block|allow] | rulesets export [version] | rulesets import <file.json>`;
+const usage = `usage: npm run ops -- doctor | keys <status|rewrap|retire <id>|legacy-secrets> | rewrap | retention-sweep [--all] | pack-decisions | token <id> [role] [expiry] | lists import <file.csv> | lists export [block|allow] | rulesets export [version] | rulesets import <file.json>`;
 
 /** Runs another of these scripts with the same runtime (tsx from the sources, node from dist/). */
 function runScript(name: 'keys' | 'token' | 'lists', args: string[]): Promise<number> {
@@ -163,6 +165,21 @@ async function retentionSweep(all: boolean): Promise<number> {
   }
 }
 
+async function packDecisions(): Promise<number> {
+  const connected = await connect(loadConfig());
+  try {
+    const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+    const packed = (await connected.temporal.workflow.execute('decisionPackingWorkflow', {
+      taskQueue: taskQueues.checks,
+      workflowId: `decision-packing/manual-${stamp}`,
+    })) as { days: number; records: number };
+    out(`decision packing: ${packed.days} day(s) sealed, ${packed.records} record(s) packed`);
+    return 0;
+  } finally {
+    await connected.close();
+  }
+}
+
 /** What a ruleset's JSON carries into a draft: the form `POST /v1/rulesets` takes (`GET /v1/rulesets/live` gives it). */
 const OPS_ACTOR: rulesets.RulesetActor = { type: 'service', id: 'ops-cli' };
 
@@ -222,6 +239,8 @@ async function main(): Promise<number> {
       return runScript('token', args);
     case 'retention-sweep':
       return retentionSweep(args.includes('--all'));
+    case 'pack-decisions':
+      return packDecisions();
     case 'lists':
       return runScript('lists', args);
     case 'rulesets':

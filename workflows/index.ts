@@ -4,3 +4,4 @@ export { retentionSweepWorkflow, retentionDailyPassWorkflow } from './retention'
 export { outcomeWorkflow } from './outcome';
 export { caseEventWorkflow } from './caseEvent';
 export { webhookRedeliveryWorkflow } from './webhookRedelivery';
+export { decisionPackingWorkflow } from './decisionPacking';

@@ -2,22 +2,12 @@
  * `npm run ops -- …` as an operator runs it, against the harness's real servers and processes.
  */
 import { expect } from 'chai';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { call } from './client';
 import { getHarness, type Harness } from './harness';
-
-const root = path.resolve(__dirname, '../..');
-
-function ops(env: NodeJS.ProcessEnv, ...args: string[]): Promise<{ code: number; output: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'scripts/ops.ts', ...args], { cwd: root, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, output: `${stdout}${stderr}` });
-    });
-  });
-}
+import { ops } from './opsRunner';
 
 describe('ops CLI (integration)', function () {
   this.timeout(180_000);
