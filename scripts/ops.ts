@@ -172,8 +172,8 @@ async function packDecisions(): Promise<number> {
     const packed = (await connected.temporal.workflow.execute('decisionPackingWorkflow', {
       taskQueue: taskQueues.checks,
       workflowId: `decision-packing/manual-${stamp}`,
-    })) as { days: number; records: number };
-    out(`decision packing: ${packed.days} day(s) sealed, ${packed.records} record(s) packed`);
+    })) as { days: number; packed: number; records: number };
+    out(`decision packing: ${packed.days} day(s) sealed, ${packed.records} record(s) packed into ${packed.packed} day(s)`);
     return 0;
   } finally {
     await connected.close();

@@ -12,6 +12,6 @@ const pack = wf.proxyActivities<CheckActivities>({
   retry: { initialInterval: '10s', maximumInterval: '10m', maximumAttempts: 5 },
 });
 
-export async function decisionPackingWorkflow(): Promise<{ days: number; records: number }> {
+export async function decisionPackingWorkflow(): Promise<{ days: number; packed: number; records: number }> {
   return pack.sealFinishedDecisionDays();
 }

@@ -117,7 +117,7 @@ describe('packed decision days (integration)', function () {
     const before = await backtest(finished);
     const { code, output } = await ops({ ...h.env }, 'pack-decisions');
     expect(code, output).to.equal(0);
-    expect(output).to.match(/decision packing: \d+ day\(s\) sealed, \d+ record\(s\) packed/);
+    expect(output).to.match(/decision packing: \d+ day\(s\) sealed, \d+ record\(s\) packed into \d+ day\(s\)/);
     expect(await DecisionSealModel.findById(finished).lean(), 'the finished day is sealed').to.deep.include({ parts: 1, count: 9 });
     expect(await DecisionSealModel.exists({ _id: dayOf(Date.now()) }), 'today is not').to.equal(null);
     expect(await backtest(finished)).to.deep.equal(before);
