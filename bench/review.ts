@@ -14,6 +14,9 @@
  *    seeded closed ones), and claim + approve of BENCH_DECISIONS (default 200) real cases at
  *    BENCH_REVIEWERS (default 8) concurrent reviewers with different `sub`s: latency and
  *    decisions/s. The API's and the worker's resident memory are sampled throughout.
+ * 5. The floor of the worker's memory (bench/floor/memory.ts): the floor worker with as many open
+ *    no-op workflows (BENCH_FLOOR_MEMORY=0 skips it). SERVICE_FROM_DIST=1 runs the API and the
+ *    workers from the production build (`npm run build` first), as the image runs them.
  *
  * Prints p50/p95/p99 of each measurement, the targets of issue 12, and last one JSON line.
  * Env: BENCH_CHECKS, BENCH_OPEN, BENCH_REAL_OPEN, BENCH_DECISIONS, BENCH_SEED_BATCH,
@@ -23,6 +26,7 @@
 import mongoose from 'mongoose';
 import { benchTarget, load, loadavg, machine, percentiles, round, sleep, summary, type Percentiles } from './lib';
 import { memoryOf } from './profile/cpu';
+import { floorWorkerMemory, type FloorMemory } from './floor/memory';
 import { seedChecks, seededCheckId } from './seed';
 import { reviewOrder, suspiciousOrder } from '../test/fixtures/orders';
 import { signReviewerToken } from '../api/reviewerAuth';
@@ -224,6 +228,12 @@ async function main(): Promise<void> {
     const workerEnd = memoryOf(pids.worker);
     const apiPeak = Math.max(peak.api, apiEnd.hwm);
     const workerPeak = Math.max(peak.worker, workerEnd.hwm);
+    // --- 5. the floor of the worker's memory: the SDK's own cost of as many cached workflows ------
+    let floorMemory: FloorMemory | undefined;
+    if (process.env.BENCH_FLOOR_MEMORY !== '0') {
+      log(`the floor worker with ${realOpen} open no-op workflows (bench/floor) ...`);
+      floorMemory = await floorWorkerMemory(target, realOpen);
+    }
 
     const fmt = (n: number) => n.toLocaleString('en-US');
     const mb = (bytes: number) => (bytes / 1048576).toFixed(0);
@@ -275,6 +285,12 @@ async function main(): Promise<void> {
       '',
       `Memory (MB)                         RSS at start   RSS with ${fmt(realOpen)} open workflows   peak RSS over the run`,
       `${`worker (pid ${pids.worker})`.padEnd(36)} ${mb(atStart.worker.rss).padStart(12)} ${mb(workerWithCache.rss).padStart(12)} ${mb(workerPeak).padStart(28)}`,
+      ...(floorMemory
+        ? [
+            `${'floor worker (no-op workflows)'.padEnd(36)} ${mb(floorMemory.atStart).padStart(12)} ${mb(floorMemory.withCache).padStart(12)}`,
+            `${''.padEnd(36)} per cached workflow: checks worker ${((workerWithCache.rss - atStart.worker.rss) / realOpen / 1024).toFixed(0)} kB, floor ${((floorMemory.withCache - floorMemory.atStart) / floorMemory.cached / 1024).toFixed(0)} kB`,
+          ]
+        : []),
       `${`API (pid ${pids.api})`.padEnd(36)} ${mb(atStart.api.rss).padStart(12)} ${mb(apiAfterCreate.rss).padStart(12)} ${mb(apiPeak).padStart(28)}`,
       `${''.padEnd(36)} (the worker caches up to 2 000 workflows; ${realOpen} open checks went through it)`,
       '',
@@ -294,6 +310,7 @@ async function main(): Promise<void> {
       openCase: p(percentiles(openReal.latencies)),
       claimDecision: { ...p(claimDecision), reviewers, decisionsPerSecond: round(decisionsPerSecond, 2) },
       workerRssMb: { atStart: round(atStart.worker.rss / 1048576, 0), cachedWorkflows: realOpen, rss: round(workerWithCache.rss / 1048576, 0), peak: round(workerPeak / 1048576, 0) },
+      ...(floorMemory ? { floorWorkerRssMb: { atStart: round(floorMemory.atStart / 1048576, 0), cachedWorkflows: floorMemory.cached, rss: round(floorMemory.withCache / 1048576, 0) } } : {}),
       apiRssMb: { peak: round(apiPeak / 1048576, 0) },
       targets,
       met,

@@ -1,6 +1,6 @@
 /** Starts our own processes (API, worker) as children that report readiness over IPC. */
 import { fork } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
 export interface Service {
@@ -21,11 +21,15 @@ export async function startService(
 ): Promise<Service> {
   mkdirSync(options.logDir, { recursive: true });
   const log = createWriteStream(path.join(options.logDir, `${name}.log`), { flags: 'a' });
-  const child = fork(path.join(root, entry), [], {
+  // SERVICE_FROM_DIST=1: the product's processes run from the production build (`npm run build`), as the
+  // image runs them (`node dist/…`, the prebuilt workflow bundle), e.g. to measure their memory in a benchmark.
+  const built = path.join(root, 'dist', entry.replace(/\.ts$/, '.js'));
+  const fromDist = process.env.SERVICE_FROM_DIST === '1' && existsSync(built);
+  const child = fork(fromDist ? built : path.join(root, entry), [], {
     cwd: root,
     env: { ...process.env, ...env },
     // SERVICE_NODE_ARGS: extra Node flags for our processes (e.g. --cpu-prof when profiling a benchmark).
-    execArgv: ['--import', 'tsx', ...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+    execArgv: [...(fromDist ? [] : ['--import', 'tsx']), ...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   child.stdout?.pipe(log, { end: false });
