@@ -85,6 +85,16 @@ export async function decodePack(z: string, format: number): Promise<ReadDecisio
 
 const packId = (day: string, seal: string, part: number) => `${day}|${seal}|${part}`;
 
+/** A day's records as stored in `decisions`, one by one (streamed). */
+async function* storedRecords(day: string): AsyncGenerator<DecisionDoc> {
+  const cursor = DecisionRecordModel.find({ day }).lean<DecisionDoc[]>().cursor({ batchSize: 1000 });
+  try {
+    yield* cursor as AsyncIterable<DecisionDoc>;
+  } finally {
+    await cursor.close();
+  }
+}
+
 /** When a day may be packed: GRACE_MS after its end. */
 export const packableAt = (day: string): number => Date.parse(`${day}T00:00:00.000Z`) + DAY_MS + GRACE_MS;
 
@@ -113,14 +123,9 @@ export async function sealDay(day: string, now = Date.now(), packSize = PACK_SIZ
     records += chunk.length;
     chunk = [];
   };
-  const cursor = DecisionRecordModel.find({ day }).lean<DecisionDoc[]>().cursor({ batchSize: 1000 });
-  try {
-    for await (const doc of cursor as AsyncIterable<DecisionDoc>) {
-      chunk.push(doc);
-      if (chunk.length >= packSize) await flush();
-    }
-  } finally {
-    await cursor.close();
+  for await (const doc of storedRecords(day)) {
+    chunk.push(doc);
+    if (chunk.length >= packSize) await flush();
   }
   await flush();
   try {
@@ -180,10 +185,5 @@ export async function* recordsOfDay(day: string): AsyncGenerator<ReadDecision> {
     }
     return;
   }
-  const cursor = DecisionRecordModel.find({ day }).lean<DecisionDoc[]>().cursor({ batchSize: 1000 });
-  try {
-    for await (const doc of cursor as AsyncIterable<DecisionDoc>) yield fromDoc(doc);
-  } finally {
-    await cursor.close();
-  }
+  for await (const doc of storedRecords(day)) yield fromDoc(doc);
 }

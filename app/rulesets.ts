@@ -254,21 +254,26 @@ export async function stats(actor: RulesetActor, version: string, input: { from?
   const period = periodOf(input);
   const compiled = compiledOf(stored);
   return bounded(async () => {
-    // One pass over the period: what the version decided on the checks it decided, and the
-    // version rescored on every check (the answer when it decided none in the period).
+    // One pass over the period: what the version decided on the checks it decided; until it is
+    // found to have decided one, also the version rescored on each check (the answer when it
+    // decided none in the period; no longer needed once it has).
     const outcomes = await store.outcomesByOrder();
     let truncated = false;
     const codes = compiled.rules.map((r) => r.code);
     const decided = ruleStats(codes);
     const rescored = ruleStats(codes);
+    let decidedAny = false;
     for await (const r of store.decisionRecords(period.from, period.to, MAX_REPORT_CHECKS, () => (truncated = true))) {
       const o = outcomes.get(r.orderId);
-      if (r.rulesetVersion === version) decided.add(r.live.fired, o);
-      rescored.add(rescore(compiled, r).candidate.fired, o);
+      if (r.rulesetVersion === version) {
+        decidedAny = true;
+        decided.add(r.live.fired, o);
+      } else if (!decidedAny) {
+        rescored.add(rescore(compiled, r).candidate.fired, o);
+      }
     }
     const reportPeriod = { from: period.from.toISOString(), to: period.to.toISOString() };
-    const byDecisions = decided.report();
-    if (byDecisions.checks > 0) return { version, basis: 'decided' as const, period: reportPeriod, truncated, ...byDecisions };
+    if (decidedAny) return { version, basis: 'decided' as const, period: reportPeriod, truncated, ...decided.report() };
     return { version, basis: 'rescored' as const, period: reportPeriod, truncated, ...rescored.report() };
   });
 }

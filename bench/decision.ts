@@ -32,17 +32,17 @@
  * BENCH_CPU_PROFILE_CALLS (300).
  * Always starts its own stack: the floor must share the checks' server.
  */
-import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, WithStartWorkflowOperation, type Client as TemporalClient } from '@temporalio/client';
+import { Client, type Client as TemporalClient } from '@temporalio/client';
 import { Client as PgClient } from 'pg';
 import { benchTarget, load, loadavg, machine, percentiles, round, sleep, summary, type Percentiles, type Target } from './lib';
 import { cleanOrder } from '../test/fixtures/orders';
 import { loadConfig } from '../config';
 import { connectTemporalClient } from '../lib/temporal';
-import { floorTaskQueues, floorUpdate, type FloorInput } from './floor/workflow';
+import { floorTaskQueues, type FloorInput } from './floor/workflow';
+import { callFloor } from './floor/call';
 import { cpuDelta, cpuSnapshot, roles, type CpuDelta, type Role } from './profile/cpu';
 import { anatomy, segmentNames, segmentsOf, wallClock, type Anatomy, type CallSample, type Segments } from './profile/history';
 import { MongoCommandCounter, housekeeping } from './profile/mongoProxy';
@@ -139,26 +139,14 @@ async function main(): Promise<void> {
     };
     const floorCall =
       ({ codec, retention, patched, checkModules }: Extract<Kind, { type: 'floor' }>): Call =>
-      async () => {
-        const workflowId = `bench-floor/${randomUUID()}`;
-        const submissionId = randomUUID();
-        const bodyHash = randomBytes(32).toString('hex');
-        const input: FloorInput = { order: cleanOrder(), bodyHash, submissionId, retention, retentionMs: config.durations.retentionMs, patched };
-        // The options the API starts a check with (api/routes/checks.ts).
-        const startWorkflowOperation = new WithStartWorkflowOperation('floorWorkflow', {
-          workflowId,
+      () =>
+        callFloor(codec ? codecClient : plainClient, {
           taskQueue: checkModules ? floorTaskQueues.modules : codec ? floorTaskQueues.codec : floorTaskQueues.plain,
-          args: [input],
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          idPrefix: 'bench-floor',
+          retention,
+          retentionMs: config.durations.retentionMs,
+          patched,
         });
-        const answer = await (codec ? codecClient : plainClient).workflow.executeUpdateWithStart(floorUpdate, {
-          args: [{ submissionId, bodyHash }],
-          startWorkflowOperation,
-        });
-        if (!answer.created || !answer.noop.ok) throw new Error(`unexpected floor answer ${JSON.stringify(answer)}`);
-        return workflowId;
-      };
     const callFor = (k: Kind): Call => (k.type === 'checks' ? checkCall : floorCall(k));
 
     // --- warm-up, and which retention behaviour a check has ------------------------------------
