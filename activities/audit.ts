@@ -227,8 +227,47 @@ export async function auditEvent(input: AuditEventInput): Promise<Pick<AuditEntr
   return { checkId, seq, hash };
 }
 
+/**
+ * The workflow's local activity since `local-writes`: the entries of one workflow activation (a
+ * decision's own entry and its transition's), appended in order after one read of the chain, each
+ * once however often it is retried (every entry carries an `eventId`). Another writer taking a seq
+ * meanwhile sends the rest the one-by-one way.
+ */
+export async function auditEvents(inputs: Array<AuditEventInput & { eventId: string }>): Promise<Array<Pick<AuditEntry, 'checkId' | 'seq' | 'hash'>>> {
+  if (inputs.length === 0) return [];
+  const checkId = inputs[0].checkId;
+  if (inputs.some((i) => i.checkId !== checkId)) throw new TypeError('auditEvents: entries of one check at a time');
+  const k = currentKey();
+  const heads = await AuditModel.find({ checkId }, { seq: 1, hash: 1, key: 1 })
+    .lean<Array<{ _id: string; seq: number; hash: string; key?: string }>>()
+    .exec();
+  const byKey = new Map(heads.filter((h) => h.key !== undefined).map((h) => [h.key!, h]));
+  let tail: { seq: number; hash: string } | undefined;
+  for (const h of heads) if (!tail || h.seq > tail.seq) tail = h;
+  const written: Array<Pick<AuditEntry, 'checkId' | 'seq' | 'hash'>> = [];
+  for (const [i, { eventId, ...fields }] of inputs.entries()) {
+    const key = `event:${eventId}`;
+    const earlier = byKey.get(key);
+    if (earlier) {
+      written.push({ checkId, seq: earlier.seq, hash: earlier.hash });
+      continue;
+    }
+    const entry = nextEntry(tail && { checkId, seq: tail.seq, hash: tail.hash }, fields, k);
+    try {
+      await AuditModel.create({ _id: auditId(checkId, entry.seq), ...entry, key });
+    } catch (error) {
+      if (!isDuplicateKey(error)) throw error;
+      for (const rest of inputs.slice(i)) written.push(await auditEvent(rest));
+      return written;
+    }
+    tail = entry;
+    written.push({ checkId, seq: entry.seq, hash: entry.hash });
+  }
+  return written;
+}
+
 /** The activities object for the worker, whose chains `secret` (AUDIT_SECRET) keys: the workflow calls `auditEvent` only. */
 export function createAuditActivities(secret: Buffer) {
   configureAudit(secret);
-  return { auditEvent };
+  return { auditEvent, auditEvents };
 }

@@ -5,7 +5,7 @@
  * workflow stays untouched (its code must stay deterministic). What is counted:
  *
  * - `decide` → the engine's decision, by action and band;
- * - `auditEvent` → reviewers' decisions (`decision.<action>` entries) and SLA
+ * - `auditEvent`, `auditEvents` → reviewers' decisions (`decision.<action>` entries) and SLA
  *   escalations (the `sla_escalated` transition): every transition and decision
  *   of a check is audited through it;
  * - `processDocument` → documents by status and reason;
@@ -30,16 +30,8 @@ const observers: Record<string, Observer> = {
       decisions.inc({ action: risk.action, band: risk.band });
     },
   },
-  auditEvent: {
-    done: (_result, input) => {
-      const { action, actor, detail } = input as AuditEventInput;
-      if (action.startsWith('decision.') && actor.type === 'reviewer') {
-        reviewDecisions.inc({ action: action.slice('decision.'.length), role: String(actor.role ?? 'unknown') });
-      } else if (action === 'status.changed' && detail.event === 'sla_escalated') {
-        slaBreaches.inc({ sla: 'review' });
-      }
-    },
-  },
+  auditEvent: { done: (_result, input) => countAudited(input as AuditEventInput) },
+  auditEvents: { done: (_result, inputs) => (inputs as AuditEventInput[]).forEach(countAudited) },
   processDocument: {
     done: (result) => {
       const { status, reason } = result as ProcessResult;
@@ -53,6 +45,14 @@ const observers: Record<string, Observer> = {
   purgeForgottenChecks: { done: (result) => retentionPurges.inc({ by: 'daily_pass' }, (result as { purged: number }).purged) },
   purgeCheck: { done: () => retentionPurges.inc({ by: 'workflow' }) },
 };
+
+function countAudited({ action, actor, detail }: AuditEventInput): void {
+  if (action.startsWith('decision.') && actor.type === 'reviewer') {
+    reviewDecisions.inc({ action: action.slice('decision.'.length), role: String(actor.role ?? 'unknown') });
+  } else if (action === 'status.changed' && detail.event === 'sla_escalated') {
+    slaBreaches.inc({ sla: 'review' });
+  }
+}
 
 function countWebhookFailure(error: unknown): void {
   const type = (error as { type?: unknown }).type;

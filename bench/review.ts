@@ -25,7 +25,10 @@
  */
 import mongoose from 'mongoose';
 import { benchTarget, load, loadavg, machine, percentiles, round, sleep, summary, type Percentiles } from './lib';
-import { memoryOf } from './profile/cpu';
+import { Client, Connection } from '@temporalio/client';
+import { cpuDelta, cpuSnapshot, memoryOf, roles } from './profile/cpu';
+import { anatomy } from './profile/history';
+import { workflowIdFor } from '../workflows/names';
 import { floorWorkerMemory, type FloorMemory } from './floor/memory';
 import { seedChecks, seededCheckId } from './seed';
 import { reviewOrder, suspiciousOrder } from '../test/fixtures/orders';
@@ -190,6 +193,7 @@ async function main(): Promise<void> {
     const decisions: number[] = [];
     const both: number[] = [];
     let next = 0;
+    const cpuBefore = cpuSnapshot();
     const decideStarted = performance.now();
     await Promise.all(
       tokens.map(async (token) => {
@@ -210,6 +214,18 @@ async function main(): Promise<void> {
       }),
     );
     const decideMs = performance.now() - decideStarted;
+    // Where the CPU of a case goes (claim + approve), by process, and what a case leaves in its history.
+    const cpu = cpuDelta(cpuBefore, cpuSnapshot());
+    const cpuPerCase = new Map(roles.filter((r) => cpu.byRole.has(r)).map((r) => [r, cpu.byRole.get(r)! / deciding.length] as const));
+    const history = await (async () => {
+      const connection = await Connection.connect({ address: target.env.TEMPORAL_ADDRESS! });
+      try {
+        const orderId = (await db.collection('checks').findOne({ _id: deciding[0] } as never, { projection: { orderId: 1 } }))?.orderId as string;
+        return await anatomy(new Client({ connection }), workflowIdFor(orderId));
+      } finally {
+        await connection.close();
+      }
+    })();
     const decisionsPerSecond = deciding.length / (decideMs / 1000);
     // The read model is projected after the workflow answers: how long until it shows them.
     const projected = await (async () => {
@@ -281,6 +297,8 @@ async function main(): Promise<void> {
       summary('POST .../decision (approve)', decisions),
       summary('claim + decision', both),
       `${'throughput'.padEnd(34)} ${decisionsPerSecond.toFixed(1)} decisions/s over ${(decideMs / 1000).toFixed(1)} s`,
+      `${'CPU per case (claim + approve)'.padEnd(34)} ${[...cpuPerCase].map(([r, ms]) => `${r} ${ms.toFixed(1)}`).join(', ')} ms; total ${[...cpuPerCase.values()].reduce((a, b) => a + b, 0).toFixed(1)} ms (machine busy ${(cpu.machineBusyMs / deciding.length).toFixed(1)} ms)`,
+      `${'history of a decided case'.padEnd(34)} ${history.total} events: ${[...history.events].map(([e, n]) => `${e} ${n}`).join(', ')}`,
       `${'read model caught up'.padEnd(34)} ${Number.isNaN(projected) ? 'NOT within 60 s' : `${projected.toFixed(0)} ms after the last decision answered`}`,
       '',
       `Memory (MB)                         RSS at start   RSS with ${fmt(realOpen)} open workflows   peak RSS over the run`,
@@ -308,7 +326,13 @@ async function main(): Promise<void> {
       queueFirstPage: p(queueP),
       queueFirstPageConcurrent: { ...p(percentiles(firstConc.latencies)), reviewers },
       openCase: p(percentiles(openReal.latencies)),
-      claimDecision: { ...p(claimDecision), reviewers, decisionsPerSecond: round(decisionsPerSecond, 2) },
+      claimDecision: {
+        ...p(claimDecision),
+        reviewers,
+        decisionsPerSecond: round(decisionsPerSecond, 2),
+        cpuMsPerCase: Object.fromEntries([...cpuPerCase].map(([r, ms]) => [r, round(ms, 1)])),
+        historyEvents: history.total,
+      },
       workerRssMb: { atStart: round(atStart.worker.rss / 1048576, 0), cachedWorkflows: realOpen, rss: round(workerWithCache.rss / 1048576, 0), peak: round(workerPeak / 1048576, 0) },
       ...(floorMemory ? { floorWorkerRssMb: { atStart: round(floorMemory.atStart / 1048576, 0), cachedWorkflows: floorMemory.cached, rss: round(floorMemory.withCache / 1048576, 0) } } : {}),
       apiRssMb: { peak: round(apiPeak / 1048576, 0) },

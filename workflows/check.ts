@@ -39,6 +39,7 @@ import {
 } from '../domain/checkReducer';
 import type { DocumentKind, Order } from '../domain/order';
 import type { CheckActivities } from '../activities';
+import type { AuditEventInput } from '../activities/audit';
 import { duplicateDocumentRule } from '../scoring/documentRules';
 import { ruleset } from '../scoring/rules';
 import {
@@ -74,6 +75,24 @@ const store = wf.proxyActivities<CheckActivities>({
   startToCloseTimeout: '30s',
   retry: { initialInterval: '200ms', maximumInterval: '30s' },
 });
+
+/**
+ * Since 2026-12 (`local-writes`) what a transition leaves behind (its audit entries, the read model)
+ * is written by local activities, in the workflow task that applies it: a claim or a decision is one
+ * workflow task, with no activity task round trips through the server (was: 2–3 workflow tasks and
+ * 2–3 activity tasks each). Still retried until the database is back; the task heartbeats meanwhile.
+ * A write that a handler awaits before its transition (a new round's link, reject-and-block) stays
+ * an activity task: while it runs, other messages reach the workflow and see the reservation.
+ */
+const localStore = wf.proxyLocalActivities<CheckActivities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '200ms', maximumInterval: '30s' },
+});
+
+/** Where this workflow's store writes go: local activities since `local-writes`, activity tasks in checks that wrote before it. */
+function writer(): typeof store {
+  return wf.patched('local-writes') ? localStore : store;
+}
 
 /** Webhooks and e-mail: at-least-once with backoff, for up to three days; a failing receiver blocks nothing. */
 const delivery = wf.proxyActivities<CheckActivities>({
@@ -148,11 +167,32 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     );
   }
 
+  // Since `local-writes`, the audit entries of one activation (a decision's own and its transition's) wait
+  // here and go in one local activity, in order: one read of the chain, no two appends racing for a seq.
+  const auditsWaiting: AuditEventInput[] = [];
+  function record(entry: AuditEventInput): void {
+    if (!wf.patched('local-writes')) return track(store.auditEvent(entry));
+    // Its own id, stable across retries (a local activity retried after a backoff gets a new activity id).
+    auditsWaiting.push({ ...entry, eventId: entry.eventId ?? `audit.${wf.uuid4()}` });
+    outstanding++;
+  }
+  void (async () => {
+    for (;;) {
+      await wf.condition(() => auditsWaiting.length > 0);
+      const batch = auditsWaiting.splice(0) as Array<AuditEventInput & { eventId: string }>;
+      try {
+        await localStore.auditEvents(batch);
+      } finally {
+        outstanding -= batch.length;
+      }
+    }
+  })();
+
   /** One signed event per transition (delivered at least once) and one audit entry. */
   function publish(check: CheckState, { audited = false } = {}): void {
     const entry = check.timeline[check.timeline.length - 1];
     const audit = transitionAudit(checkId, entry);
-    if (!audited) track(store.auditEvent(audit));
+    if (!audited) record(audit);
     deliver(webhookEventTypes.statusChanged, audit.eventId, entry.at, check);
   }
 
@@ -170,7 +210,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
       case 'status_changed':
         return publish(state!);
       case 'audit':
-        return track(store.auditEvent({ checkId, at: effect.at, actor: effect.actor, action: effect.action, detail: effect.detail }));
+        return record({ checkId, at: effect.at, actor: effect.actor, action: effect.action, detail: effect.detail });
       case 'process_document':
         return track(processDocument(effect.document));
       case 'report_duplicate': {
@@ -182,7 +222,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
         return notify(effect.reminder);
       case 'escalation_overdue': {
         const detail = { escalatedAt: effect.escalatedAt, dueAt: effect.dueAt };
-        track(store.escalationOverdue({ checkId, ...detail }));
+        track(writer().escalationOverdue({ checkId, ...detail }));
         return deliver(webhookEventTypes.escalationOverdue, effect.eventId, effect.at, state!);
       }
     }
@@ -193,7 +233,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
     for (;;) {
       await wf.condition(() => state !== undefined && state.version > projectedVersion);
       const snapshot = state!;
-      await store.projectCheck({ check: snapshot, retentionMs: durations.retentionMs, webhookSequence });
+      await writer().projectCheck({ check: snapshot, retentionMs: durations.retentionMs, webhookSequence });
       projectedVersion = snapshot.version;
     }
   })();

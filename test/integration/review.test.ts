@@ -1,6 +1,7 @@
 /** Reviewers: roles, the queue, claims, decisions, SLA escalation, the audit trail — through HTTP. */
 import { expect } from 'chai';
 import mongoose from 'mongoose';
+import { Client, Connection } from '@temporalio/client';
 import { call } from './client';
 import { eventually, getHarness, type Harness } from './harness';
 import { reviewOrder, suspiciousOrder } from '../fixtures/orders';
@@ -9,6 +10,7 @@ describe('reviewer API (integration)', function () {
   this.timeout(180_000);
   let h: Harness;
   let db: mongoose.Connection;
+  let connection: Connection;
   let reviewer: string;
   let reviewer2: string;
   let senior: string;
@@ -18,6 +20,7 @@ describe('reviewer API (integration)', function () {
     this.timeout(600_000);
     h = await getHarness();
     db = await mongoose.createConnection(h.stack.mongodbUri).asPromise();
+    connection = await Connection.connect({ address: h.stack.temporalAddress });
     [reviewer, reviewer2, senior, admin] = await Promise.all([
       h.token('rev_ann', 'reviewer'),
       h.token('rev_bob', 'reviewer'),
@@ -25,7 +28,10 @@ describe('reviewer API (integration)', function () {
       h.token('adm_dan', 'admin'),
     ]);
   });
-  after(async () => db?.close());
+  after(async () => {
+    await db?.close();
+    await connection?.close();
+  });
 
   const newCase = async (baseUrl = h.baseUrl) => {
     const order = reviewOrder();
@@ -168,6 +174,37 @@ describe('reviewer API (integration)', function () {
       expect(audit.body.verification.valid).to.equal(true);
     });
   }
+
+  it('a claim and a decision each leave their audit entries and read model written before they answer, without activity tasks', async () => {
+    // Since `local-writes` (issue 12): one workflow task per claim or decision writes what the transition
+    // leaves behind in local activities; the answer comes once they are stored.
+    const { checkId, orderId } = await newCase();
+    const actionsNow = async () => ((await get(reviewer, `/v1/review/cases/${checkId}/audit`)).body.entries as { action: string }[]).map((e) => e.action);
+    const stored = () => db.collection('checks').findOne({ _id: checkId as never });
+    expect((await claim(reviewer, checkId)).status).to.equal(200);
+    expect((await stored())?.assignee).to.equal('rev_ann');
+    expect(await actionsNow()).to.deep.equal(['status.changed', 'case.claimed']);
+    const res = await decide(reviewer, checkId, { action: 'approve', reason: 'stored before the answer' });
+    expect(res.status).to.equal(200);
+    expect((await stored())?.status).to.equal('approved');
+    const trail = await get(reviewer, `/v1/review/cases/${checkId}/audit`);
+    expect(trail.body.entries.map((e: { action: string }) => e.action)).to.deep.equal(['status.changed', 'case.claimed', 'decision.approve', 'status.changed']);
+    expect(trail.body.verification.valid).to.equal(true);
+    // What the server ran for it: the two webhooks (in_review, approved) are the only activity tasks,
+    // and each update is answered in the workflow task that accepted it.
+    const history = await new Client({ connection }).workflow.getHandle(`fraud-check/${orderId}`).fetchHistory();
+    const events = history.events ?? [];
+    const scheduled = events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType?.name] : []));
+    expect(scheduled).to.deep.equal(['deliverWebhook', 'deliverWebhook']);
+    const accepted = events.flatMap((e, i) => (e.workflowExecutionUpdateAcceptedEventAttributes ? [i] : []));
+    expect(accepted, 'the submit (with the start), the claim, the approval').to.have.length(3);
+    for (const at of accepted) {
+      const answered = events.findIndex((e, i) => i > at && e.workflowExecutionUpdateCompletedEventAttributes);
+      expect(events.slice(at, answered).some((e) => e.workflowTaskScheduledEventAttributes), 'a workflow task between accepting and answering').to.equal(false);
+    }
+    // The decision, the claim, the approval, and the two webhooks' results (which may share a task with an update).
+    expect(events.filter((e) => e.workflowTaskStartedEventAttributes).length).to.be.at.most(5);
+  });
 
   it('a senior reports an escalated case: rejected, recorded as reported', async () => {
     const { checkId, orderId } = await newCase();

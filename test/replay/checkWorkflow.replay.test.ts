@@ -86,6 +86,20 @@ describe('check workflow replays its saved histories', function () {
     expect(updates.slice(updates.indexOf('rejectDocument'))).to.include.members(['documentReceived', 'decide']);
   });
 
+  it('has a history of every path since `local-writes` (2026-12-02-v7-local-writes): audit and read model by local activities', () => {
+    const folder = '2026-12-02-v7-local-writes';
+    const v7 = files.filter((f) => f.startsWith(`${folder}/`)).map((f) => path.basename(f, '.json'));
+    expect(v7).to.include.members(['approved-at-once', 'documents-then-approved', 'escalated-then-approved', 'more-documents-then-rejected', 'rejected-and-blocked', 'document-rejected-then-approved']);
+    const { events } = JSON.parse(readFileSync(path.join(dir, folder, 'escalated-then-approved.json'), 'utf8')) as { events: any[] };
+    const patches = events
+      .filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch')
+      .map((e) => JSON.parse(Buffer.from(e.markerRecordedEventAttributes.details['patch-data'].payloads[0].data, 'base64').toString('utf8')).id);
+    expect(patches).to.include('local-writes');
+    const activities = events.map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name).filter(Boolean);
+    expect(activities).to.not.include('auditEvent');
+    expect(activities).to.not.include('projectCheck');
+  });
+
   for (const file of files) {
     it(`replays ${file}`, async () => {
       const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));

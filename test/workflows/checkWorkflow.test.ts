@@ -85,6 +85,10 @@ const activities: Partial<CheckActivities> = {
     calls.push({ name: 'auditEvent', orderId: orderOf(input.checkId), input: { action: input.action } });
     return { seq: calls.length, checkId: input.checkId, hash: 'h' };
   },
+  async auditEvents(inputs) {
+    for (const input of inputs) calls.push({ name: 'auditEvent', orderId: orderOf(input.checkId), input: { action: input.action } });
+    return inputs.map((input) => ({ seq: calls.length, checkId: input.checkId, hash: 'h' }));
+  },
   async deliverWebhook(input) {
     calls.push({ name: 'deliverWebhook', orderId: input.check.orderId, input: { type: input.type, sequence: input.sequence, status: input.check.status } });
   },
