@@ -18,7 +18,9 @@
  *    no-op workflows (BENCH_FLOOR_MEMORY=0 skips it). SERVICE_FROM_DIST=1 runs the API and the
  *    workers from the production build (`npm run build` first), as the image runs them.
  *
- * Prints p50/p95/p99 of each measurement, the targets of issue 12, and last one JSON line.
+ * Prints p50/p95/p99 of each measurement, the CPU per decided case by process and the history a
+ * case leaves (`--cpu-profile`: also where the worker's and the API's CPU goes, from V8 profiles of
+ * the claim + approve phase), the targets of issue 12, and last one JSON line.
  * Env: BENCH_CHECKS, BENCH_OPEN, BENCH_REAL_OPEN, BENCH_DECISIONS, BENCH_SEED_BATCH,
  * BENCH_SEED_PARALLEL (batches in flight, default 2), BENCH_REVIEWERS, BENCH_QUEUE_RUNS,
  * BENCH_DEEP_PAGES. Always starts its own stack (it writes into the database directly).
@@ -28,6 +30,10 @@ import { benchTarget, load, loadavg, machine, percentiles, round, sleep, summary
 import { Client, Connection } from '@temporalio/client';
 import { cpuDelta, cpuSnapshot, memoryOf, roles } from './profile/cpu';
 import { anatomy } from './profile/history';
+import { monotonicUs, summarizeCpuProfiles } from './profile/cpuProfile';
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { workflowIdFor } from '../workflows/names';
 import { floorWorkerMemory, type FloorMemory } from './floor/memory';
 import { seedChecks, seededCheckId } from './seed';
@@ -55,6 +61,9 @@ async function main(): Promise<void> {
   const log = (m: string) => process.stderr.write(`${m}\n`);
   const loadStart = loadavg();
 
+  // --cpu-profile: V8 profiles of the worker and the API (every service started with --cpu-prof), cut to the claim + approve phase.
+  const profileDir = process.argv.includes('--cpu-profile') ? mkdtempSync(path.join(os.tmpdir(), 'bench-review-cpuprof-')) : undefined;
+  if (profileDir) process.env.SERVICE_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
   if (process.env.BENCH_URL) log('bench:review always starts its own stack (it seeds the database directly); BENCH_URL is ignored');
   log('starting the embedded stack, a worker and the API ...');
   const target = await benchTarget({}, { allowRemote: false });
@@ -194,6 +203,7 @@ async function main(): Promise<void> {
     const both: number[] = [];
     let next = 0;
     const cpuBefore = cpuSnapshot();
+    const profileWindow = { startUs: monotonicUs(), endUs: 0 };
     const decideStarted = performance.now();
     await Promise.all(
       tokens.map(async (token) => {
@@ -214,6 +224,7 @@ async function main(): Promise<void> {
       }),
     );
     const decideMs = performance.now() - decideStarted;
+    profileWindow.endUs = monotonicUs();
     // Where the CPU of a case goes (claim + approve), by process, and what a case leaves in its history.
     const cpu = cpuDelta(cpuBefore, cpuSnapshot());
     const cpuPerCase = new Map(roles.filter((r) => cpu.byRole.has(r)).map((r) => [r, cpu.byRole.get(r)! / deciding.length] as const));
@@ -249,6 +260,22 @@ async function main(): Promise<void> {
     if (process.env.BENCH_FLOOR_MEMORY !== '0') {
       log(`the floor worker with ${realOpen} open no-op workflows (bench/floor) ...`);
       floorMemory = await floorWorkerMemory(target, realOpen);
+    }
+
+    // The profiles are written when the processes exit.
+    let profileLines: string[] = [];
+    if (profileDir) {
+      await target.services.get('worker')!.stop();
+      await target.services.get('api')!.stop();
+      profileLines = (['worker', 'api'] as const).flatMap((name) => {
+        const summary = summarizeCpuProfiles(profileDir, profileWindow, pids[name]);
+        const top = [...summary.byCategory].sort((a, b) => b[1] - a[1]).slice(0, 15);
+        return [
+          `${name}: ${(summary.totalMs / deciding.length).toFixed(1)} ms per case in V8 samples (every thread), by what ran:`,
+          ...top.map(([c, ms]) => `  ${c.slice(0, 60).padEnd(60)} ${(ms / deciding.length).toFixed(2).padStart(7)} ms  ${((100 * ms) / summary.totalMs).toFixed(1).padStart(5)} %`),
+        ];
+      });
+      rmSync(profileDir, { recursive: true, force: true });
     }
 
     const fmt = (n: number) => n.toLocaleString('en-US');
@@ -299,6 +326,7 @@ async function main(): Promise<void> {
       `${'throughput'.padEnd(34)} ${decisionsPerSecond.toFixed(1)} decisions/s over ${(decideMs / 1000).toFixed(1)} s`,
       `${'CPU per case (claim + approve)'.padEnd(34)} ${[...cpuPerCase].map(([r, ms]) => `${r} ${ms.toFixed(1)}`).join(', ')} ms; total ${[...cpuPerCase.values()].reduce((a, b) => a + b, 0).toFixed(1)} ms (machine busy ${(cpu.machineBusyMs / deciding.length).toFixed(1)} ms)`,
       `${'history of a decided case'.padEnd(34)} ${history.total} events: ${[...history.events].map(([e, n]) => `${e} ${n}`).join(', ')}`,
+      ...(profileLines.length ? ['', `Where the claim + approve phase's CPU goes (--cpu-profile; profiling itself slows the run)`, ...profileLines, ''] : []),
       `${'read model caught up'.padEnd(34)} ${Number.isNaN(projected) ? 'NOT within 60 s' : `${projected.toFixed(0)} ms after the last decision answered`}`,
       '',
       `Memory (MB)                         RSS at start   RSS with ${fmt(realOpen)} open workflows   peak RSS over the run`,

@@ -39,7 +39,6 @@ import {
 } from '../domain/checkReducer';
 import type { DocumentKind, Order } from '../domain/order';
 import type { CheckActivities } from '../activities';
-import type { AuditEventInput } from '../activities/audit';
 import { duplicateDocumentRule } from '../scoring/documentRules';
 import { ruleset } from '../scoring/rules';
 import {
@@ -169,6 +168,7 @@ export async function checkWorkflow(input: CheckWorkflowInput): Promise<void> {
 
   // Since `local-writes`, the audit entries of one activation (a decision's own and its transition's) wait
   // here and go in one local activity, in order: one read of the chain, no two appends racing for a seq.
+  type AuditEventInput = Parameters<CheckActivities['auditEvent']>[0];
   const auditsWaiting: AuditEventInput[] = [];
   function record(entry: AuditEventInput): void {
     if (!wf.patched('local-writes')) return track(store.auditEvent(entry));

@@ -48,10 +48,11 @@ export interface CpuProfileSummary {
   totalMs: number;
 }
 
-export function summarizeCpuProfiles(dir: string, window: { startUs: number; endUs: number }): CpuProfileSummary {
+/** `pid`: only that process's profiles (Node names them `CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile`). */
+export function summarizeCpuProfiles(dir: string, window: { startUs: number; endUs: number }, pid?: number): CpuProfileSummary {
   const byCategory = new Map<string, number>();
   const threads: { file: string; ms: number }[] = [];
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'))) {
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.cpuprofile') && (pid === undefined || f.split('.')[3] === String(pid)))) {
     const profile = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as CpuProfile;
     const cat = new Map<number, string | undefined>(profile.nodes.map((n) => [n.id, category(n.callFrame)]));
     let t = profile.startTime;
