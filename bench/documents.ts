@@ -2,7 +2,9 @@
  * `npm run bench:documents`: the document pipeline.
  *
  * In process (no server):
- *   - `processImage()` on a 12-megapixel (4000 × 3000) document-like JPEG (the `largeJpeg` fixture);
+ *   - `processImage()` on a 12-megapixel (4000 × 3000) document-like JPEG (the `largeJpeg` fixture):
+ *     one at a time, then 4 at a time as the documents worker runs them (images/s and CPU per image,
+ *     all threads: the floor of accepted/s on this machine);
  *   - `inspectPdf()` on a 2-page PDF made with pdf-lib.
  * End to end, against `benchTarget()` (embedded stack + one worker serving `checks` and
  * `documents` + the API):
@@ -10,8 +12,12 @@
  *     of suspicious checks made through `POST /v1/checks`: first BENCH_ALONE (6) one at a time
  *     (upload → `accepted`, polling `GET /v1/verification/<token>` every BENCH_ALONE_POLL_MS = 25 ms),
  *     then BENCH_UPLOADS by BENCH_CLIENTS (8) concurrent clients: upload latency, uploads/s answered
- *     202, upload → `accepted` and accepted/s (polled every BENCH_POLL_MS = 200 ms); a 503 (the
+ *     202, upload → `accepted` and accepted/s (polled every BENCH_POLL_MS = 1 000 ms: the upload page polls every 2 s while a
+ *     document is processing, web/verify/verify.js, and each poll is two reads and a workflow
+ *     query, so a bench that polled every 200 ms measured mostly its own polling); a 503 (the
  *     API's in-flight budget) is waited out per its Retry-After and counted;
+ *   - CPU per accepted upload by process (API, documents worker, checks worker, Temporal, FerretDB,
+ *     PostgreSQL, this process) over the concurrent phase;
  *   - peak memory of the API and the worker process (/proc/<pid>/status: VmRSS sampled during
  *     the run, VmHWM at the end).
  *
@@ -22,15 +28,20 @@
  * Prints p50/p95/p99 of each measurement, the targets of issue 12, and last one JSON line.
  *
  * Env: BENCH_IMAGE_RUNS (20), BENCH_PDF_RUNS (20), BENCH_ALONE (6), BENCH_UPLOADS (44; warm-up +
- * alone + uploads ≤ 55), BENCH_CLIENTS (8), BENCH_POLL_MS (200), BENCH_ALONE_POLL_MS (25),
- * BENCH_E2E=0 to skip the end-to-end part.
+ * alone + uploads ≤ 55), BENCH_CLIENTS (8), BENCH_POLL_MS (1000), BENCH_ALONE_POLL_MS (25),
+ * BENCH_E2E=0 to skip the end-to-end part; --cpu-profile: where the API's and the workers' CPU goes
+ * in the concurrent phase (V8 profiles; profiling itself slows the run).
  */
 import { seededRandom } from '../test/fixtures/random';
 import { randomBytes } from 'node:crypto';
+import os from 'node:os';
 import sharp from 'sharp';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import { benchTarget, load, loadavg, machine, percentiles, round, sleep, summary, type Percentiles, type Target } from './lib';
-import { memoryOf } from './profile/cpu';
+import { cpuDelta, cpuSnapshot, memoryOf, type Role } from './profile/cpu';
+import { monotonicUs, summarizeCpuProfiles } from './profile/cpuProfile';
+import { mkdtempSync, rmSync } from 'node:fs';
+import path from 'node:path';
 import { largeJpeg, pagePixels } from '../test/fixtures/images';
 import { suspiciousOrder } from '../test/fixtures/orders';
 import { processImage } from '../documents/image';
@@ -40,6 +51,7 @@ import { loadConfig } from '../config';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const log = (m: string) => process.stderr.write(`${m}\n`);
+const machineCores = os.cpus().length;
 const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
 
 /** Uploads per client IP per 10 minutes (api/routes/verification.ts), and our margin under it. */
@@ -49,6 +61,9 @@ const WARMUP_UPLOADS = 1;
 const UPLOADS_PER_CHECK = 10;
 
 const rng = seededRandom;
+/** The in-process floor: images, and how many at a time (the documents worker's activity slots). */
+const FLOOR_IMAGES = 16;
+const FLOOR_CONCURRENCY = 4;
 
 /**
  * `count` different 12 MP document JPEGs: the fixture page (paper, header, rows of glyphs) with
@@ -122,13 +137,23 @@ interface Upload {
 
 interface EndToEnd {
   lines: string[];
+  /** CPU per accepted upload in the concurrent phase, ms by process. */
+  cpuMsPerUpload: Map<Role, number>;
   aloneAccepted: Percentiles;
   concurrentAccepted: Percentiles;
   acceptedPerSecond: number;
   peakRssMb: { api: number; worker: number };
 }
 
-async function endToEnd(target: Target, uploads: number, aloneCount: number, clients: number, pollMs: number, alonePollMs: number): Promise<EndToEnd> {
+async function endToEnd(
+  target: Target,
+  uploads: number,
+  aloneCount: number,
+  clients: number,
+  pollMs: number,
+  alonePollMs: number,
+  profileDir?: string,
+): Promise<EndToEnd> {
   const total = WARMUP_UPLOADS + aloneCount + uploads;
   log(`generating ${total} distinct 12 MP document JPEGs ...`);
   const [genMs, images] = await timed(() => distinctDocuments(total));
@@ -215,6 +240,9 @@ async function endToEnd(target: Target, uploads: number, aloneCount: number, cli
 
   // (The documents worker does the image work: `worker` is that one, as `npm start` runs them.)
   const pids = { api: target.services.get('api')!.pid, worker: (target.services.get('documents-worker') ?? target.services.get('worker'))!.pid };
+  const named = new Map<number, Role>([[pids.api, 'api'], [pids.worker, 'documents worker']]);
+  const checksWorker = target.services.get('worker');
+  if (checksWorker && checksWorker.pid !== pids.worker) named.set(checksWorker.pid, 'worker');
   const before = { api: memoryOf(pids.api), worker: memoryOf(pids.worker) };
   const peak = { api: before.api.rss, worker: before.worker.rss };
   const sampler = setInterval(() => {
@@ -232,6 +260,8 @@ async function endToEnd(target: Target, uploads: number, aloneCount: number, cli
   tokens.forEach((t) => poll(t, pollMs));
   const done: Upload[] = [];
   const first = WARMUP_UPLOADS + aloneCount;
+  const cpuBefore = cpuSnapshot(named);
+  const window = { startUs: monotonicUs(), endUs: 0 };
   const started = performance.now();
   const run = await load(uploads, clients, async (i) => {
     const u = await upload(tokens[i % checks], images[first + i], first + i);
@@ -239,6 +269,8 @@ async function endToEnd(target: Target, uploads: number, aloneCount: number, cli
     done.push(u);
   });
   await allDone(300_000);
+  const cpu = cpuDelta(cpuBefore, cpuSnapshot(named));
+  window.endUs = monotonicUs();
   const finished = Math.max(...done.map((u) => u.done!));
   clearInterval(sampler);
   polling = false;
@@ -253,6 +285,8 @@ async function endToEnd(target: Target, uploads: number, aloneCount: number, cli
   const accepted = done.filter((u) => u.status === 'accepted').length;
   const acceptedPerSecond = accepted / ((finished - started) / 1000);
   const retries = done.reduce((s, u) => s + u.retries, 0);
+  const cpuMsPerUpload = new Map([...cpu.byRole].filter(([, ms]) => ms > 0).map(([role, ms]) => [role, ms / Math.max(1, accepted)] as const));
+  const cpuTotal = [...cpuMsPerUpload.values()].reduce((a, b) => a + b, 0);
   // Where the time goes: storing and reading an original-sized blob in the stack's blob store, from here, with nothing
   // else running (`npm run bench:blobs` compares it with GridFS, where blobs were before).
   const store = createBlobStore(loadConfig(target.env).blobs);
@@ -266,6 +300,22 @@ async function endToEnd(target: Target, uploads: number, aloneCount: number, cli
     if (i > 0) puts.push(putMs); // the first is a warm-up
     if (i > 0) gets.push(getMs);
     await store.deleteDocument(name);
+  }
+
+  // --cpu-profile: the profiles are written when the processes exit; cut to the concurrent phase.
+  const profileLines: string[] = [];
+  if (profileDir) {
+    const services = ['documents-worker', 'worker', 'api'] as const;
+    const profiled = services.map((name) => [name, target.services.get(name)] as const).filter(([, s]) => s !== undefined);
+    for (const [, service] of profiled) await service!.stop();
+    for (const [name, service] of profiled) {
+      const summary = summarizeCpuProfiles(profileDir, window, service!.pid);
+      const top = [...summary.byCategory].sort((a, b) => b[1] - a[1]).slice(0, 12);
+      profileLines.push(
+        `${name}: ${(summary.totalMs / Math.max(1, accepted)).toFixed(0)} ms per accepted upload in V8 samples (JS threads; libvips's own threads are not sampled), by what ran:`,
+        ...top.map(([c, ms]) => `  ${c.slice(0, 60).padEnd(60)} ${(ms / Math.max(1, accepted)).toFixed(1).padStart(7)} ms  ${((100 * ms) / summary.totalMs).toFixed(1).padStart(5)} %`),
+      );
+    }
   }
 
   const col = (s: string, w = 14) => s.padStart(w);
@@ -288,6 +338,8 @@ async function endToEnd(target: Target, uploads: number, aloneCount: number, cli
     summary('upload → accepted', done.map((u) => u.done! - u.started)),
     `${'documents accepted'.padEnd(34)} ${acceptedPerSecond.toFixed(2)} accepted/s (first upload to last accepted: ${((finished - started) / 1000).toFixed(1)} s)`,
     `${'results'.padEnd(34)} ${Object.entries(results).map(([k, n]) => `${n} ${k}`).join(', ')}`,
+    `${'CPU per accepted upload'.padEnd(34)} ${[...cpuMsPerUpload].map(([r, ms]) => `${r} ${ms.toFixed(0)}`).join(', ')} ms; total ${cpuTotal.toFixed(0)} ms ` +
+      `(machine busy ${(cpu.machineBusyMs / Math.max(1, accepted)).toFixed(0)} ms, ${((100 * cpu.machineBusyMs) / Math.max(1, cpu.machineTotalMs)).toFixed(0)} % of its ${machineCores} cores over the run)`,
     '',
     summary(`blob store put ${mb(blob.length)} (idle)`, puts),
     summary(`blob store get ${mb(blob.length)} (idle)`, gets),
@@ -299,9 +351,11 @@ async function endToEnd(target: Target, uploads: number, aloneCount: number, cli
         `${`${k === 'api' ? 'API' : 'documents worker'} (pid ${pids[k]})`.padEnd(34)}  ${col((before[k].rss / 1048576).toFixed(0))}${col((peak[k] / 1048576).toFixed(0))}${col((after[k].hwm / 1048576).toFixed(0))}${col((after[k].rss / 1048576).toFixed(0))}`,
     ),
     `${''.padEnd(34)}   (peak RSS: sampled every 50 ms during the run; VmHWM: the kernel's peak since the process started)`,
+    ...(profileLines.length ? ['', `Where the concurrent phase's CPU goes (--cpu-profile; profiling itself slows the run)`, ...profileLines] : []),
   ];
   return {
     lines,
+    cpuMsPerUpload,
     aloneAccepted: percentiles(alone.map((u) => u.done! - u.started)),
     concurrentAccepted: percentiles(done.map((u) => u.done! - u.started)),
     acceptedPerSecond,
@@ -313,7 +367,7 @@ async function main(): Promise<void> {
   const imageRuns = num('BENCH_IMAGE_RUNS', 20);
   const pdfRuns = num('BENCH_PDF_RUNS', 20);
   const clients = num('BENCH_CLIENTS', 8);
-  const pollMs = num('BENCH_POLL_MS', 200);
+  const pollMs = num('BENCH_POLL_MS', 1000);
   const alonePollMs = num('BENCH_ALONE_POLL_MS', 25);
   const aloneCount = num('BENCH_ALONE', 6);
   let uploads = num('BENCH_UPLOADS', 44);
@@ -336,6 +390,18 @@ async function main(): Promise<void> {
   });
   if (rejection) throw new Error(`the 12 MP page was rejected: ${rejection}`);
 
+  // The floor of accepted/s: the image work alone, as many at a time as the documents worker runs
+  // (worker/main.ts: 4 activities), in this process with nothing else running. No upload can be
+  // accepted faster than its image is processed, whatever the rest costs.
+  log(`in process: processImage() ${FLOOR_CONCURRENCY} at a time ...`);
+  const cpuAtStart = process.cpuUsage();
+  const floorImages = await load(FLOOR_IMAGES, FLOOR_CONCURRENCY, async () => void (await processImage(jpeg)));
+  const floorCpu = process.cpuUsage(cpuAtStart);
+  const floor = {
+    imagesPerSecond: FLOOR_IMAGES / (floorImages.wallMs / 1000),
+    cpuMsPerImage: (floorCpu.user + floorCpu.system) / 1000 / FLOOR_IMAGES,
+  };
+
   log('in process: inspectPdf() ...');
   const pdf = await twoPagePdf();
   const [coldPdfMs, info] = await timed(() => inspectPdf(pdf)); // includes starting the pdf.js worker thread
@@ -351,6 +417,9 @@ async function main(): Promise<void> {
     'In process, no server',
     summary(`processImage() ${meta.width}×${meta.height} JPEG`, image.latencies),
     `${''.padEnd(34)} input ${mb(jpeg.length)} (largeJpeg fixture, generated in ${jpegMs.toFixed(0)} ms); sequential, after 2 warm-up runs`,
+    summary(`processImage(), ${FLOOR_CONCURRENCY} at a time`, floorImages.latencies),
+    `${''.padEnd(34)} ${floor.imagesPerSecond.toFixed(2)} images/s, ${floor.cpuMsPerImage.toFixed(0)} ms of CPU per image (all threads): the floor of accepted/s on ` +
+      `${machineCores} cores is ~${((machineCores * 1000) / floor.cpuMsPerImage).toFixed(1)}/s`,
     summary('inspectPdf() 2-page PDF', pdfRun.latencies),
     `${''.padEnd(34)} input ${(pdf.length / 1024).toFixed(1)} KB; first call ${coldPdfMs.toFixed(0)} ms (starts the pdf.js worker thread)`,
   );
@@ -359,12 +428,16 @@ async function main(): Promise<void> {
   let e2e: EndToEnd | undefined;
   if (process.env.BENCH_E2E !== '0') {
     log('starting the embedded stack, a worker and the API ...');
+    // --cpu-profile: V8 profiles of the API and the workers (stack/services.ts adds SERVICE_NODE_ARGS to their flags).
+    const profileDir = process.argv.includes('--cpu-profile') ? mkdtempSync(path.join(os.tmpdir(), 'bench-documents-cpuprof-')) : undefined;
+    if (profileDir) process.env.SERVICE_NODE_ARGS = `--cpu-prof --cpu-prof-dir=${profileDir}`;
     const target = await benchTarget({}, { allowRemote: false });
     try {
-      e2e = await endToEnd(target, uploads, aloneCount, clients, pollMs, alonePollMs);
+      e2e = await endToEnd(target, uploads, aloneCount, clients, pollMs, alonePollMs, profileDir);
       out.push(...e2e.lines);
     } finally {
       await target.stop();
+      if (profileDir) rmSync(profileDir, { recursive: true, force: true });
     }
   }
   out.push(`load average at end ${loadavg()}`, '');
@@ -374,12 +447,20 @@ async function main(): Promise<void> {
   const p = (x: Percentiles) => ({ p50: round(x.p50), p95: round(x.p95), p99: round(x.p99), n: x.n });
   const json = {
     processImage: p(percentiles(image.latencies)),
+    processImageFloor: {
+      ...p(percentiles(floorImages.latencies)),
+      concurrency: FLOOR_CONCURRENCY,
+      imagesPerSecond: round(floor.imagesPerSecond, 2),
+      cpuMsPerImage: round(floor.cpuMsPerImage, 0),
+    },
     inspectPdf: p(percentiles(pdfRun.latencies)),
     ...(e2e
       ? {
           aloneUploadToAccepted: p(e2e.aloneAccepted),
           concurrentUploadToAccepted: { ...p(e2e.concurrentAccepted), clients },
           acceptedPerSecond: round(e2e.acceptedPerSecond, 2),
+          acceptedVsFloor: round(e2e.acceptedPerSecond / floor.imagesPerSecond, 2),
+          cpuMsPerUpload: Object.fromEntries([...e2e.cpuMsPerUpload].map(([r, ms]) => [r, round(ms, 0)])),
           peakRssMb: { api: round(e2e.peakRssMb.api, 0), worker: round(e2e.peakRssMb.worker, 0) },
           targets,
           met: {
@@ -395,6 +476,9 @@ async function main(): Promise<void> {
   };
   if (e2e) {
     out.push(
+      `${'vs the floor'.padEnd(34)} ${e2e.acceptedPerSecond.toFixed(2)} accepted/s = ${(e2e.acceptedPerSecond / floor.imagesPerSecond).toFixed(2)}× the image work alone ` +
+        `(${floor.imagesPerSecond.toFixed(2)} images/s, ${FLOOR_CONCURRENCY} at a time, in process)`,
+      '',
       `Targets (issue 12): upload → accepted alone p50 ${e2e.aloneAccepted.p50.toFixed(0)} ms (≤ ${targets.aloneAcceptedP50Ms}: ${yes(json.met!.aloneAcceptedP50)}), ` +
         `${e2e.acceptedPerSecond.toFixed(2)} accepted/s at ${clients} clients (≥ ${targets.acceptedPerSecond}: ${yes(json.met!.acceptedPerSecond)}), ` +
         `peak RSS worker ${e2e.peakRssMb.worker.toFixed(0)} MB (≤ ${targets.workerPeakRssMb}: ${yes(json.met!.workerPeakRss)}; uploads in flight, not 2 000 cached workflows — bench:review measures that), ` +

@@ -14,6 +14,9 @@
  *    seeded closed ones), and claim + approve of BENCH_DECISIONS (default 200) real cases at
  *    BENCH_REVIEWERS (default 8) concurrent reviewers with different `sub`s: latency and
  *    decisions/s. The API's and the worker's resident memory are sampled throughout.
+ * 4. The floor of claim + decision (bench/floor/review.ts): as many open no-op workflows in the floor
+ *    worker, each sent two updates by BENCH_REVIEWERS callers, straight to Temporal
+ *    (BENCH_FLOOR_REVIEW=0 skips it).
  * 5. The floor of the worker's memory (bench/floor/memory.ts): the floor worker with as many open
  *    no-op workflows (BENCH_FLOOR_MEMORY=0 skips it). SERVICE_FROM_DIST=1 runs the API and the
  *    workers from the production build (`npm run build` first), as the image runs them.
@@ -36,6 +39,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { workflowIdFor } from '../workflows/names';
 import { floorWorkerMemory, type FloorMemory } from './floor/memory';
+import { floorReview, type FloorReview } from './floor/review';
 import { seedChecks, seededCheckId } from './seed';
 import { reviewOrder, suspiciousOrder } from '../test/fixtures/orders';
 import { signReviewerToken } from '../api/reviewerAuth';
@@ -255,6 +259,12 @@ async function main(): Promise<void> {
     const workerEnd = memoryOf(pids.worker);
     const apiPeak = Math.max(peak.api, apiEnd.hwm);
     const workerPeak = Math.max(peak.worker, workerEnd.hwm);
+    // --- 4. the floor of claim + decision: two updates of an open no-op workflow, as many cases, as many callers ---
+    let floorCases: FloorReview | undefined;
+    if (process.env.BENCH_FLOOR_REVIEW !== '0') {
+      log(`the floor of claim + decision: ${deciding.length} open no-op workflows, two updates each, ${reviewers} callers (bench/floor) ...`);
+      floorCases = await floorReview(target, deciding.length, reviewers);
+    }
     // --- 5. the floor of the worker's memory: the SDK's own cost of as many cached workflows ------
     let floorMemory: FloorMemory | undefined;
     if (process.env.BENCH_FLOOR_MEMORY !== '0') {
@@ -325,6 +335,14 @@ async function main(): Promise<void> {
       summary('claim + decision', both),
       `${'throughput'.padEnd(34)} ${decisionsPerSecond.toFixed(1)} decisions/s over ${(decideMs / 1000).toFixed(1)} s`,
       `${'CPU per case (claim + approve)'.padEnd(34)} ${[...cpuPerCase].map(([r, ms]) => `${r} ${ms.toFixed(1)}`).join(', ')} ms; total ${[...cpuPerCase.values()].reduce((a, b) => a + b, 0).toFixed(1)} ms (machine busy ${(cpu.machineBusyMs / deciding.length).toFixed(1)} ms)`,
+      ...(floorCases
+        ? [
+            summary('floor: the same at Temporal alone', floorCases.latencies),
+            `${''.padEnd(34)} ${floorCases.casesPerSecond.toFixed(1)} cases/s; CPU per case ${[...floorCases.cpuMsPerCase].map(([r, ms]) => `${r} ${ms.toFixed(1)}`).join(', ')} ms`,
+            `${''.padEnd(34)} (two updates of an open no-op workflow, each after a no-op local activity; no HTTP, no database)`,
+            `${'vs the floor'.padEnd(34)} p50 ${(claimDecision.p50 / percentiles(floorCases.latencies).p50).toFixed(2)}×, throughput ${(decisionsPerSecond / floorCases.casesPerSecond).toFixed(2)}×`,
+          ]
+        : []),
       `${'history of a decided case'.padEnd(34)} ${history.total} events: ${[...history.events].map(([e, n]) => `${e} ${n}`).join(', ')}`,
       ...(profileLines.length ? ['', `Where the claim + approve phase's CPU goes (--cpu-profile; profiling itself slows the run)`, ...profileLines, ''] : []),
       `${'read model caught up'.padEnd(34)} ${Number.isNaN(projected) ? 'NOT within 60 s' : `${projected.toFixed(0)} ms after the last decision answered`}`,
@@ -361,6 +379,16 @@ async function main(): Promise<void> {
         cpuMsPerCase: Object.fromEntries([...cpuPerCase].map(([r, ms]) => [r, round(ms, 1)])),
         historyEvents: history.total,
       },
+      ...(floorCases
+        ? {
+            claimDecisionFloor: {
+              ...p(percentiles(floorCases.latencies)),
+              clients: reviewers,
+              casesPerSecond: round(floorCases.casesPerSecond, 2),
+              cpuMsPerCase: Object.fromEntries([...floorCases.cpuMsPerCase].map(([r, ms]) => [r, round(ms, 1)])),
+            },
+          }
+        : {}),
       workerRssMb: { atStart: round(atStart.worker.rss / 1048576, 0), cachedWorkflows: realOpen, rss: round(workerWithCache.rss / 1048576, 0), peak: round(workerPeak / 1048576, 0) },
       ...(floorMemory ? { floorWorkerRssMb: { atStart: round(floorMemory.atStart / 1048576, 0), cachedWorkflows: floorMemory.cached, rss: round(floorMemory.withCache / 1048576, 0) } } : {}),
       apiRssMb: { peak: round(apiPeak / 1048576, 0) },

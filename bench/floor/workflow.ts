@@ -59,3 +59,21 @@ export async function floorWorkflow(input: FloorInput): Promise<void> {
   await wf.condition(() => wf.allHandlersFinished());
   if (input.retention === 'sleep') await wf.sleep(input.retentionMs);
 }
+
+/** The floor of a claim + decision: one update (`step`) each, answered after a no-op local activity. */
+export const floorStepUpdate = wf.defineUpdate<{ ok: true }, [string]>('step');
+
+/**
+ * An open case at the floor (bench:review): started, then waits for two updates (the claim and
+ * the decision), each of which runs one no-op local activity before it answers, and completes
+ * after the second, as an approved check's workflow does. What Temporal itself costs for a case.
+ */
+export async function floorCaseWorkflow(): Promise<void> {
+  let steps = 0;
+  wf.setHandler(floorStepUpdate, async () => {
+    const answer = await local.noop();
+    steps++;
+    return answer;
+  });
+  await wf.condition(() => steps >= 2 && wf.allHandlersFinished());
+}

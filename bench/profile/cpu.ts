@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 
 /** The roles a process of ours plays; `bench` is this process (load generator and the floor's client). */
-export type Role = 'worker' | 'api' | 'floor worker' | 'temporal' | 'ferretdb' | 'postgres' | 'bench';
-export const roles: Role[] = ['worker', 'api', 'floor worker', 'temporal', 'ferretdb', 'postgres', 'bench'];
+export type Role = 'worker' | 'documents worker' | 'api' | 'floor worker' | 'temporal' | 'ferretdb' | 'postgres' | 'bench';
+export const roles: Role[] = ['worker', 'documents worker', 'api', 'floor worker', 'temporal', 'ferretdb', 'postgres', 'bench'];
 
 const ticksPerSecond = (() => {
   try {
@@ -51,7 +51,9 @@ function cmdline(pid: number): string {
   }
 }
 
-function classify(stat: ProcStat): Role | undefined {
+function classify(stat: ProcStat, named: ReadonlyMap<number, Role>): Role | undefined {
+  const given = named.get(stat.pid);
+  if (given) return given;
   const cmd = cmdline(stat.pid);
   if (cmd.includes('bench/floor/worker.ts')) return 'floor worker';
   if (cmd.includes('worker/main.ts')) return 'worker';
@@ -62,8 +64,11 @@ function classify(stat: ProcStat): Role | undefined {
   return undefined;
 }
 
-/** The processes under this one, by role (a role's descendants count for it: PostgreSQL's backends). */
-export function processesByRole(): Map<Role, number[]> {
+/**
+ * The processes under this one, by role (a role's descendants count for it: PostgreSQL's backends).
+ * `named` gives some processes their role outright (the two workers run the same entry point).
+ */
+export function processesByRole(named: ReadonlyMap<number, Role> = new Map()): Map<Role, number[]> {
   const all: ProcStat[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -75,7 +80,7 @@ export function processesByRole(): Map<Role, number[]> {
   const out = new Map<Role, number[]>([['bench', [process.pid]]]);
   const walk = (pid: number, inherited: Role | undefined) => {
     for (const child of children.get(pid) ?? []) {
-      const role = inherited ?? classify(child);
+      const role = inherited ?? classify(child, named);
       if (role) out.set(role, [...(out.get(role) ?? []), child.pid]);
       walk(child.pid, role);
     }
@@ -92,9 +97,9 @@ export interface CpuSnapshot {
   machine: { busyMs: number; totalMs: number };
 }
 
-export function cpuSnapshot(): CpuSnapshot {
+export function cpuSnapshot(named?: ReadonlyMap<number, Role>): CpuSnapshot {
   const byRole = new Map<Role, number>();
-  const pids = processesByRole();
+  const pids = processesByRole(named);
   for (const [role, list] of pids) {
     let ms = 0;
     for (const pid of list) {
