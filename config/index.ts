@@ -84,6 +84,11 @@ const envSchema = z.object({
   /** Uploads one address may make per 10 minutes (known links; unknown links have their own budget). */
   UPLOADS_PER_ADDRESS: z.coerce.number().int().min(1).max(1_000_000).default(60),
   WORKER_TASK_QUEUES: z.string().default('checks,documents'),
+  /**
+   * Open checks a checks worker keeps in memory (the SDK's sticky cache; an evicted one is replayed from
+   * its history when it next has work). Each costs ~0.4 MB (README, Benchmarks): size the worker's memory for it.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(1).max(1_000_000).default(2000),
   /** The worker's port for /healthz and /metrics (never published: metrics are for the operators' Prometheus). */
   WORKER_HEALTH_PORT: port.optional(),
   /** The API's own port for /metrics, apart from PORT (which the proxy exposes); unset: the API serves no metrics. */
@@ -161,7 +166,7 @@ export interface Config {
   temporalUiOrigins: string[];
   durations: Durations;
   /** `retentionSweepIntervalMs`: how often the checks worker's Schedule purges checks whose retention is due. */
-  worker: { taskQueues: string[]; healthPort?: number; retentionSweepIntervalMs: number };
+  worker: { taskQueues: string[]; healthPort?: number; retentionSweepIntervalMs: number; maxCachedWorkflows: number };
   uploads: { confirmTimeoutMs: number; perAddress: number };
   /** `pollMs`: how soon a published ruleset (or a shadow started or ended) reaches this process. */
   rulesets: { pollMs: number };
@@ -467,6 +472,7 @@ export function loadConfig(rawEnv: NodeJS.ProcessEnv = process.env): Config {
       taskQueues: e.WORKER_TASK_QUEUES.split(',').map((q) => q.trim()).filter(Boolean),
       healthPort: e.WORKER_HEALTH_PORT,
       retentionSweepIntervalMs: e.RETENTION_SWEEP_INTERVAL,
+      maxCachedWorkflows: e.WORKER_MAX_CACHED_WORKFLOWS,
     },
     uploads: { confirmTimeoutMs: e.UPLOAD_CONFIRM_TIMEOUT, perAddress: e.UPLOADS_PER_ADDRESS },
     rulesets: { pollMs: e.RULESET_POLL_INTERVAL },

@@ -29,7 +29,11 @@ export async function startService(
     cwd: root,
     env: { ...process.env, ...env },
     // SERVICE_NODE_ARGS: extra Node flags for our processes (e.g. --cpu-prof when profiling a benchmark).
-    execArgv: [...(fromDist ? [] : ['--import', 'tsx']), ...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? [])],
+    execArgv: [
+      ...(fromDist ? [] : ['--import', 'tsx']),
+      ...(process.env.SERVICE_NODE_ARGS?.split(' ').filter(Boolean) ?? []),
+      ...((entry === 'api/main.ts' ? process.env.API_NODE_ARGS : undefined)?.split(' ').filter(Boolean) ?? []),
+    ],
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
   child.stdout?.pipe(log, { end: false });

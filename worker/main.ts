@@ -68,7 +68,7 @@ async function main(): Promise<void> {
         dataConverter: converter,
         ...workflowSource(),
         activities,
-        maxCachedWorkflows: 2000,
+        maxCachedWorkflows: config.worker.maxCachedWorkflows,
         shutdownGraceTime: SHUTDOWN_GRACE_TIME,
         shutdownForceTime: SHUTDOWN_FORCE_TIME,
       }),

@@ -196,6 +196,14 @@ describe('configuration', () => {
     expect(problemsOf({ ...productionEnv(), METRICS_PORT: '3000', PORT: '3000' })).to.deep.equal(['METRICS_PORT: must differ from PORT (the public port must not serve metrics)']);
   });
 
+  it('WORKER_MAX_CACHED_WORKFLOWS: how many open checks a checks worker keeps in memory (2 000 unless told; a whole number ≥ 1)', () => {
+    expect(loadConfig(productionEnv()).worker.maxCachedWorkflows).to.equal(2000);
+    expect(loadConfig({ ...productionEnv(), WORKER_MAX_CACHED_WORKFLOWS: '800' }).worker.maxCachedWorkflows).to.equal(800);
+    for (const bad of ['0', '-5', '1.5', 'many']) {
+      expect(problemsOf({ ...productionEnv(), WORKER_MAX_CACHED_WORKFLOWS: bad })).to.have.length(1).and.match(/^WORKER_MAX_CACHED_WORKFLOWS: /);
+    }
+  });
+
   it('parses TRUST_PROXY as Express takes it', () => {
     expect(parseTrustProxy('loopback')).to.deep.equal(['loopback']);
     expect(parseTrustProxy('true')).to.equal(true);
