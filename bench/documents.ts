@@ -38,8 +38,8 @@ import os from 'node:os';
 import sharp from 'sharp';
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
 import { benchTarget, load, loadavg, machine, percentiles, round, sleep, summary, type Percentiles, type Target } from './lib';
-import { cpuDelta, cpuSnapshot, memoryOf, type Role } from './profile/cpu';
-import { monotonicUs, summarizeCpuProfiles } from './profile/cpuProfile';
+import { cpuDelta, cpuSnapshot, memoryOf, perUnit, type Role } from './profile/cpu';
+import { monotonicUs, summarizeCpuProfiles, topCategoryLines } from './profile/cpuProfile';
 import { mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { largeJpeg, pagePixels } from '../test/fixtures/images';
@@ -285,7 +285,7 @@ async function endToEnd(
   const accepted = done.filter((u) => u.status === 'accepted').length;
   const acceptedPerSecond = accepted / ((finished - started) / 1000);
   const retries = done.reduce((s, u) => s + u.retries, 0);
-  const cpuMsPerUpload = new Map([...cpu.byRole].filter(([, ms]) => ms > 0).map(([role, ms]) => [role, ms / Math.max(1, accepted)] as const));
+  const cpuMsPerUpload = perUnit(cpu.byRole, accepted);
   const cpuTotal = [...cpuMsPerUpload.values()].reduce((a, b) => a + b, 0);
   // Where the time goes: storing and reading an original-sized blob in the stack's blob store, from here, with nothing
   // else running (`npm run bench:blobs` compares it with GridFS, where blobs were before).
@@ -310,10 +310,9 @@ async function endToEnd(
     for (const [, service] of profiled) await service!.stop();
     for (const [name, service] of profiled) {
       const summary = summarizeCpuProfiles(profileDir, window, service!.pid);
-      const top = [...summary.byCategory].sort((a, b) => b[1] - a[1]).slice(0, 12);
       profileLines.push(
         `${name}: ${(summary.totalMs / Math.max(1, accepted)).toFixed(0)} ms per accepted upload in V8 samples (JS threads; libvips's own threads are not sampled), by what ran:`,
-        ...top.map(([c, ms]) => `  ${c.slice(0, 60).padEnd(60)} ${(ms / Math.max(1, accepted)).toFixed(1).padStart(7)} ms  ${((100 * ms) / summary.totalMs).toFixed(1).padStart(5)} %`),
+        ...topCategoryLines(summary, accepted, 12),
       );
     }
   }

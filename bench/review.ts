@@ -31,9 +31,9 @@
 import mongoose from 'mongoose';
 import { benchTarget, load, loadavg, machine, percentiles, round, sleep, summary, type Percentiles } from './lib';
 import { Client, Connection } from '@temporalio/client';
-import { cpuDelta, cpuSnapshot, memoryOf, roles } from './profile/cpu';
+import { cpuDelta, cpuSnapshot, memoryOf, perUnit } from './profile/cpu';
 import { anatomy } from './profile/history';
-import { monotonicUs, summarizeCpuProfiles } from './profile/cpuProfile';
+import { monotonicUs, summarizeCpuProfiles, topCategoryLines } from './profile/cpuProfile';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
     profileWindow.endUs = monotonicUs();
     // Where the CPU of a case goes (claim + approve), by process, and what a case leaves in its history.
     const cpu = cpuDelta(cpuBefore, cpuSnapshot());
-    const cpuPerCase = new Map(roles.filter((r) => cpu.byRole.has(r)).map((r) => [r, cpu.byRole.get(r)! / deciding.length] as const));
+    const cpuPerCase = perUnit(cpu.byRole, deciding.length);
     const history = await (async () => {
       const connection = await Connection.connect({ address: target.env.TEMPORAL_ADDRESS! });
       try {
@@ -279,10 +279,9 @@ async function main(): Promise<void> {
       await target.services.get('api')!.stop();
       profileLines = (['worker', 'api'] as const).flatMap((name) => {
         const summary = summarizeCpuProfiles(profileDir, profileWindow, pids[name]);
-        const top = [...summary.byCategory].sort((a, b) => b[1] - a[1]).slice(0, 15);
         return [
           `${name}: ${(summary.totalMs / deciding.length).toFixed(1)} ms per case in V8 samples (every thread), by what ran:`,
-          ...top.map(([c, ms]) => `  ${c.slice(0, 60).padEnd(60)} ${(ms / deciding.length).toFixed(2).padStart(7)} ms  ${((100 * ms) / summary.totalMs).toFixed(1).padStart(5)} %`),
+          ...topCategoryLines(summary, deciding.length, 15),
         ];
       });
       rmSync(profileDir, { recursive: true, force: true });

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { loadConfig } from '../../config';
 import { connectTemporalClient } from '../../lib/temporal';
 import { load, sleep, type Target } from '../lib';
-import { cpuDelta, cpuSnapshot, type Role } from '../profile/cpu';
+import { cpuDelta, cpuSnapshot, perUnit, type Role } from '../profile/cpu';
 import { floorStepUpdate, floorTaskQueues } from './workflow';
 
 export interface FloorReview {
@@ -40,7 +40,7 @@ export async function floorReview(target: Target, n: number, clients: number): P
     return {
       latencies: run.latencies,
       casesPerSecond: n / seconds,
-      cpuMsPerCase: new Map([...cpu.byRole].filter(([, ms]) => ms > 0).map(([role, ms]) => [role, ms / n] as const)),
+      cpuMsPerCase: perUnit(cpu.byRole, n),
     };
   } finally {
     await connection.close();

@@ -137,6 +137,11 @@ export function cpuDelta(before: CpuSnapshot, after: CpuSnapshot): CpuDelta {
   };
 }
 
+/** CPU ms per unit of work (a case, an upload) by role, in `roles` order; roles that used none left out. */
+export function perUnit(byRole: ReadonlyMap<Role, number>, units: number): Map<Role, number> {
+  return new Map(roles.filter((r) => (byRole.get(r) ?? 0) > 0).map((r) => [r, byRole.get(r)! / Math.max(1, units)] as const));
+}
+
 /** Resident memory of a process (bytes): now, and its peak since it started. */
 export function memoryOf(pid: number): { rss: number; hwm: number } {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');

@@ -71,3 +71,11 @@ export function summarizeCpuProfiles(dir: string, window: { startUs: number; end
   }
   return { threads, byCategory, totalMs: threads.reduce((s, x) => s + x.ms, 0) };
 }
+
+/** The `top` categories of a summary, one line each: ms per unit of work and share of the total. */
+export function topCategoryLines(summary: CpuProfileSummary, units: number, top: number): string[] {
+  return [...summary.byCategory]
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, top)
+    .map(([c, ms]) => `  ${c.slice(0, 60).padEnd(60)} ${(ms / Math.max(1, units)).toFixed(2).padStart(7)} ms  ${((100 * ms) / summary.totalMs).toFixed(1).padStart(5)} %`);
+}
